@@ -1,0 +1,166 @@
+"""The catalogue of problem codes: level, Chinese title, message template, how to fix, an example.
+
+Rules fill templates here; they never build sentences. The error-code reference
+page is generated from this table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import idcard
+from .problems import ERROR, NOTICE, WARNING, Problem
+from .settings import MAX_ECHO_CHARS
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    level: str
+    title: str
+    template: str
+    fix: str
+    example: str
+
+
+def _entries(*rows: tuple[str, str, str, str, str, str]) -> dict[str, Entry]:
+    return {row[0]: Entry(*row) for row in rows}
+
+
+CATALOGUE: dict[str, Entry] = _entries(
+    # Loading: the file itself
+    ("YML001", ERROR, "文件不是 UTF-8 编码", "文件不是 UTF-8 编码（看起来是 {encoding}），请用 UTF-8 重新保存",
+     "在编辑器中选择“另存为”，编码选 UTF-8（记事本：编码选“UTF-8”）。", "用 GBK 编码保存的记录文件"),
+    ("YML002", ERROR, "文件过大", "文件有 {size} 字节，超过上限 {limit} 字节，未读取",
+     "一个文件只写一名志愿者；删去多余内容（如粘贴进来的长文本）。", "粘贴了整份名单的记录文件"),
+    ("YML003", ERROR, "YAML 语法错误", "YAML 语法错误：{detail}",
+     "检查该行的缩进和冒号：每行写成“字段: 值”，冒号后留一个空格，值中有冒号时加引号。", "姓名 张三（缺少冒号）"),
+    ("YML004", ERROR, "文件为空", "文件为空或只有注释",
+     "按 data/volunteers/README.md 中的示例填写全部必填字段，或删除这个文件。", "只有一行注释的文件"),
+    ("YML005", ERROR, "文件含多个文档", "一个文件只能写一名志愿者，这里出现了第二个文档（---）",
+     "把第二名志愿者写到另一个以其编号命名的文件中。", "两条记录之间用 --- 分隔"),
+    ("YML006", ERROR, "顶层不是字段映射", "文件的顶层应为“字段: 值”的映射，实际是{kind}",
+     "每行写成“字段: 值”，不要以“- ”开头，也不要只写一个值。", "- 姓名: 张三"),
+    ("YML007", ERROR, "字段重复", "字段“{key}”重复出现（第一次在第 {first_line} 行）",
+     "删除重复的一行，只保留正确的值。", "两行“手机: …”"),
+    ("YML008", ERROR, "使用了锚点或别名", "不允许使用 YAML 锚点（&）或别名（*）",
+     "把值直接写出来；每个文件只写一名志愿者。", "服务时间: *默认时间"),
+    ("YML009", ERROR, "使用了合并键", "不允许使用合并键 <<",
+     "把字段逐个写出来。", "<<: *默认值"),
+    ("YML010", ERROR, "使用了标签", "不允许使用 YAML 标签 {tag}",
+     "去掉以“!”开头的标签，需要文本时用引号。", "手机: !!str 13812345678"),
+    ("YML011", ERROR, "不是普通文件", "记录文件必须是普通文件，这里是{kind}，未读取",
+     "用实际文件替换符号链接（或其他特殊文件）。", "指向其他记录的符号链接"),
+    ("YML012", ERROR, "值会被 YAML 改写", "未加引号的 {text} 会被 YAML 读成{became}，与所写的不同：{advice}",
+     "给号码和“no”“yes”之类的值加上英文双引号。", "QQ: 012345（会被读成八进制数）"),
+    ("YML013", WARNING, "缺少编辑器校验注释", "文件第一行应为 {pragma}",
+     "运行 pingan validate --fix 自动添加，或手工把这一行加到文件开头；编辑器会据此提示字段和取值。", "文件开头没有 yaml-language-server 注释"),
+    # Settings files
+    ("UNI001", ERROR, "单位代码与文件名不一致", "单位代码 {value} 与文件名 {stem}.yaml 不一致",
+     "单位文件名应为“代码.yaml”；改正代码或文件名。", "data/units/taiyuan.yaml 中写着 代码: datong"),
+    # The record's structure
+    ("REC001", ERROR, "缺少必填字段", "缺少必填字段“{field}”",
+     "补上该字段；字段名和写法见 data/volunteers/README.md 中的示例。", "没有“手机”一行"),
+    ("REC002", ERROR, "不允许的字段", "不允许的字段“{key}”{hint}",
+     "只使用登记表中的字段名；改正拼写，或把说明写进“备注”。", "电话: 13812345678（应为“手机”）"),
+    ("REC003", ERROR, "值的类型不对", "“{field}”应为{expected}，这里是{actual}",
+     "按示例的写法填写：日期写成 2024-05-01，列表每项一行以“- ”开头，文字不需要引号。", "服务时间: 周六（应写成列表）"),
+    ("REC004", ERROR, "文字过长", "“{field}”最多 {limit} 个字，这里有 {length} 个字",
+     "精简内容，必要的补充写进“备注”。", "通信地址超过 200 字"),
+    ("REC005", ERROR, "列表为空", "“{field}”至少要填写一项",
+     "在该字段下添加一项，每项一行，以“- ”开头。", "服务项目: []"),
+    ("REC006", ERROR, "编号格式错误", "编号“{value}”格式不对，应为“单位代码-5位数字”，如 {unit}-00001",
+     "编号由招募单位代码、连字符和 5 位数字组成，与文件名相同。", "编号: 太原001"),
+    ("REC007", ERROR, "编号与文件名不一致", "编号 {value} 与文件名 {stem}.yaml 不一致",
+     "把文件改名为“编号.yaml”，或改正编号。", "taiyuan-00002.yaml 中写着 编号: taiyuan-00001"),
+    ("REC008", ERROR, "编号与招募单位不一致", "编号 {value} 的单位部分 {prefix} 与招募单位 {unit} 不一致",
+     "编号开头的单位代码应与招募单位相同。", "招募单位: datong，编号: taiyuan-00001"),
+    ("REC009", ERROR, "未知的招募单位", "招募单位“{value}”不在 data/units/ 中{hint}",
+     "填写 data/units/ 中的单位代码（文件名，如 taiyuan），不要写中文名称。", "招募单位: 太原市"),
+    ("REC010", ERROR, "招募单位与文件夹不一致", "招募单位 {value} 与所在文件夹 {folder} 不一致",
+     "把文件放到 data/volunteers/<招募单位>/ 文件夹中。", "data/volunteers/datong/ 中的 太原 记录"),
+    # Code lists
+    ("CL001", ERROR, "不在代码表中", "“{field}”的值“{value}”不在代码表（{standard}）中{hint}",
+     "从代码表中选择一项，写法要完全一致；代码表见错误代码说明页和填报模板的下拉列表。", "民族: 汉"),
+    ("CL002", ERROR, "“其它”缺少说明", "“{field}”中的“其它”应写成“其它: 具体内容”",
+     "在“其它:”后写明具体内容，如“其它: 社区巡逻”。", "- 其它"),
+    ("IND001", ERROR, "缺少行业", "服务类型为行业平安志愿者时须填写“行业”",
+     "添加一行“行业: 交通”（交通 / 住建 / 旅游 / 团员青年 / 教育 之一）。", "服务类型: 行业平安志愿者，但没有“行业”"),
+    ("IND002", ERROR, "不应填写行业", "服务类型为{service_type}时不应填写“行业”",
+     "删除“行业”一行，或把服务类型改为行业平安志愿者。", "服务类型: 社区平安志愿者，行业: 交通"),
+    # 姓名
+    ("NAM001", ERROR, "姓名含不允许的字符", "姓名只能由汉字和间隔号“·”组成，第 {pos} 个字符“{char}”不允许",
+     "去掉空格、字母、数字和其他符号；少数民族姓名用间隔号“·”分隔。", "姓名: 张 三"),
+    ("NAM002", ERROR, "姓名长度不对", "姓名应为 2–30 个字，这里有 {length} 个字",
+     "填写身份证上的完整姓名。", "姓名: 张"),
+    ("NAM003", WARNING, "姓名中的点已规范化", "姓名中的“{char}”已按间隔号“·”处理，请改写为“·”",
+     "用中文输入法输入间隔号“·”（键盘左上角 ~ 键）。", "姓名: 阿依古丽・买买提"),
+    # 身份证号码
+    ("ID001", WARNING, "身份证号码已规范化", "身份证号码含{what}，已按 {masked} 处理，请直接写规范形式",
+     "去掉首尾空格，使用半角数字和大写 X。", "身份证号码: 14012119900101101x"),
+    ("ID002", ERROR, "身份证号码格式错误", "身份证号码应为 18 位（17 位数字加 1 位数字或 X），{detail}",
+     "对照身份证逐位核对，去掉中间的空格和其他符号。", "身份证号码: 1401211990010110"),
+    ("ID003", ERROR, "身份证号码校验码错误", "身份证号码校验码错误：应为 {expected}",
+     "对照身份证逐位核对：最后一位由前 17 位算出，前面某一位抄错时也会报这个错。", "最后一位写错"),
+    ("ID004", ERROR, "身份证号码中的出生日期不存在", "身份证号码第 7–14 位 {digits} 不是有效日期",
+     "对照身份证核对第 7–14 位（出生年月日）。", "19900231"),
+    ("ID005", ERROR, "身份证号码地区码无效", "身份证号码前 6 位 {code} {detail}",
+     "对照身份证核对前 6 位；前 6 位是签发时的县级行政区划代码，改名或撤销的县的代码仍然有效。", "前 6 位 140000"),
+    ("ID006", ERROR, "性别与身份证号码不符", "性别为“{value}”，但身份证号码第 17 位表示“{expected}”",
+     "核对性别和身份证号码第 17 位（奇数为男，偶数为女）。", "性别: 女，第 17 位为 1"),
+    ("ID007", ERROR, "出生日期与身份证号码不符", "出生日期 {value} 与身份证号码中的 {expected} 不一致",
+     "出生日期应与身份证号码第 7–14 位相同。", "出生日期: 1990-01-02，身份证为 19900101"),
+    # Recruitment conditions (plan 三（一）)
+    ("AGE001", ERROR, "登记时年龄不符合条件", "登记日期 {registered} 时年龄为 {age} 周岁，不在 {minimum}–{maximum} 周岁之间",
+     "招募条件为 18 至 45 周岁；核对出生日期和登记日期，不符合条件的不能登记。", "登记时 17 周岁"),
+    ("RES001", ERROR, "省外户籍缺少在晋居住起始日期", "身份证号码显示户籍不在山西省（{region}），须填写“在晋居住起始日期”",
+     "填写本人在山西实际居住的起始日期；在本省实际居住一年以上才能登记。", "身份证号码 110101 开头，无在晋居住起始日期"),
+    ("RES002", ERROR, "在晋居住不满一年", "在晋居住起始日期 {start} 距登记日期 {registered} 不满 {years} 年",
+     "省外户籍人员须在本省实际居住一年以上；核对日期，不满一年的暂不能登记。", "在晋居住起始日期比登记日期早 3 个月"),
+    ("RES003", ERROR, "山西户籍不应填写在晋居住起始日期", "身份证号码显示户籍在山西省，不应填写“在晋居住起始日期”",
+     "删除“在晋居住起始日期”一行。", "身份证号码 14 开头，又填写了在晋居住起始日期"),
+    # Contacts
+    ("PHN001", ERROR, "手机号码格式不对", "手机号码应写成 11 位数字{hint}",
+     "只写 11 位数字，不加 +86、空格或横线。", "手机: 138-1234-5678"),
+    ("PHN002", ERROR, "不是有效的手机号码", "{value} 不是有效的中国大陆手机号码",
+     "核对号码；固定电话请写在“固定电话”中。", "手机: 12345678901"),
+    ("PHN003", ERROR, "固定电话无效", "固定电话“{value}”无效，应写成“区号-号码”，如 0351-4182850",
+     "写上区号和号码，中间用“-”；手机号写在“手机”中。", "固定电话: 4182850"),
+    ("QQ001", ERROR, "QQ 号码格式不对", "QQ 号码应为 5–11 位数字，且不以 0 开头",
+     "只写数字，不要写邮箱或昵称。", "QQ: abc123"),
+    # 所在地区
+    ("ARE001", ERROR, "所在地区不是山西省县级行政区", "所在地区“{value}”不是山西省的县级行政区（写法如“太原市小店区”）{hint}",
+     "写成“市名+县（区、市）名”，如“晋中市平遥县”；可在填报模板的下拉列表中选择。", "所在地区: 小店区"),
+    ("ARE002", WARNING, "所在地区名称已停用", "所在地区“{value}”是已撤销或更名的行政区划名称",
+     "改为现行名称（如“大同市南郊区”已并入“大同市云冈区”）。", "所在地区: 大同市南郊区"),
+    # Dates and consent
+    ("DAT001", ERROR, "登记日期在未来", "登记日期 {value} 晚于今天（{today}）",
+     "填写实际登记的日期。", "登记日期: 2099-01-01"),
+    ("CON001", ERROR, "未确认无犯罪记录", "“无犯罪记录”必须为 true（由招募单位核实后填写）",
+     "招募单位核实本人无违法犯罪记录后填写“无犯罪记录: true”；未核实的不能登记。", "无犯罪记录: false"),
+    ("CON002", ERROR, "同意日期晚于登记日期", "个人信息同意日期 {consent} 晚于登记日期 {registered}",
+     "须先取得本人书面同意再登记；核对两个日期。", "个人信息同意日期比登记日期晚一天"),
+)
+
+
+class UnknownCode(KeyError):
+    """A rule asked for a code that the catalogue does not define."""
+
+
+def _echo(value: object) -> str:
+    """A value as it may appear in a message: ID numbers masked, at most MAX_ECHO_CHARS."""
+    text = idcard.mask_in_text(str(value))
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 1] + "…"
+
+
+def make(code: str, file: str, field: str | None, line: int | None = None, col: int | None = None,
+         level: str | None = None, **params: object) -> Problem:
+    """A Problem for `code`, its message filled from the catalogue template."""
+    try:
+        entry = CATALOGUE[code]
+    except KeyError as exc:
+        raise UnknownCode(code) from exc
+    message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
+    return Problem(file, line, col, code, level or entry.level, field, message)
+
+
+__all__ = ["CATALOGUE", "Entry", "make", "ERROR", "WARNING", "NOTICE"]

@@ -1,0 +1,269 @@
+"""The one place that reads repository files: safe YAML loading with positions.
+
+Records are parsed from libyaml events (the C parser where available) so that
+anchors, tags, merge keys and duplicate keys are seen and refused, and so that
+every value keeps its line and column for messages. Any future decryption of
+personal fields belongs here, between reading and returning the mapping.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import catalogue
+from .problems import Problem
+from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_PLAIN_DECIMAL = re.compile(r"[1-9][0-9]*|0")
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp"))
+_TRUE_FALSE = {"true", "True", "TRUE", "false", "False", "FALSE"}
+
+_SYNTAX_HINTS = (
+    ("could not find expected ':'", "找不到应有的冒号（字段名后写“: ”，冒号后留一个空格）"),
+    ("mapping values are not allowed", "这里不能出现“字段: 值”（值中含英文冒号时请给整个值加引号）"),
+    ("tab character", "缩进中不能使用制表符（Tab），请用空格"),
+    ("found character that cannot start any token", "出现了不能作为值开头的字符（如 Tab、@ 或 `），请给值加引号"),
+    ("did not find expected key", "缩进不一致：同一层的字段要左对齐"),
+    ("did not find expected '-' indicator", "列表项缩进不一致：每项以“- ”开头并左对齐"),
+    ("block sequence entries are not allowed", "这里不能出现列表项“- ”（检查上一行的缩进）"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
+    ("found unknown escape character", "双引号中的“\\”不是有效的转义，请改用单引号"),
+    ("did not find expected node content", "缺少值（检查逗号、括号和“- ”）"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("control characters are not allowed", "含有不可见的控制字符"),
+    ("did not find expected", "格式不完整（检查括号、引号和缩进）"),
+)
+
+
+@dataclass
+class Loaded:
+    """A parsed file: its mapping (None when unusable), value and key positions, and problems."""
+
+    rel: str
+    data: dict[str, Any] | None = None
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, path: Path_) -> tuple[int | None, int | None]:
+        """Line and column of the value at `path`, else of its nearest parent, else of the mapping."""
+        while path:
+            if path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return self.marks.get((), (None, None))
+
+
+class _Refused(Exception):
+    """Internal: stop building after a problem that makes the rest meaningless."""
+
+
+def _decode(raw: bytes) -> tuple[str | None, str | None]:
+    """(text, None) for UTF-8 (BOM tolerated), else (None, the encoding it looks like)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(raw) > 1 and b"\x00" in raw[:64]):
+        return None, "UTF-16"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            raw.decode("gb18030")
+            return None, "GBK/GB18030"
+        except UnicodeDecodeError:
+            return None, "未知编码"
+    return text.removeprefix("\ufeff"), None
+
+
+def _syntax_detail(exc: yaml.YAMLError) -> str:
+    text = f"{getattr(exc, 'problem', '')} {getattr(exc, 'context', '')}"
+    for needle, chinese in _SYNTAX_HINTS:
+        if needle in text:
+            return chinese
+    return "无法解析这一行，请对照示例检查格式"
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+class _Builder:
+    """Turns a libyaml event stream into plain Python values, recording positions."""
+
+    def __init__(self, loaded: Loaded, text_keys: frozenset[str]):
+        self.loaded = loaded
+        self.text_keys = text_keys
+
+    def problem(self, code: str, mark: Any, field_: str | None = None, **params: object) -> None:
+        self.loaded.problems.append(
+            catalogue.make(code, self.loaded.rel, field_, mark.line + 1, mark.column + 1, **params))
+
+    def check_node(self, event: Any) -> None:
+        if getattr(event, "anchor", None):
+            self.problem("YML008", event.start_mark)
+            raise _Refused
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!":
+            self.problem("YML010", event.start_mark, tag=_short_tag(tag))
+            raise _Refused
+
+    def build(self, events: Any, first: Any, path: Path_) -> Any:
+        if isinstance(first, yaml.AliasEvent):
+            self.problem("YML008", first.start_mark)
+            raise _Refused
+        self.check_node(first)
+        self.loaded.marks[path] = (first.start_mark.line + 1, first.start_mark.column + 1)
+        if isinstance(first, yaml.ScalarEvent):
+            return self.scalar(first, path)
+        if isinstance(first, yaml.SequenceStartEvent):
+            items = []
+            for event in events:
+                if isinstance(event, yaml.SequenceEndEvent):
+                    return items
+                items.append(self.build(events, event, (*path, len(items))))
+        mapping: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for event in events:
+            if isinstance(event, yaml.MappingEndEvent):
+                return mapping
+            key = self.key(event)
+            line = event.start_mark.line + 1
+            if key in first_seen:
+                self.problem("YML007", event.start_mark, key, key=key, first_line=first_seen[key])
+                raise _Refused
+            first_seen[key] = line
+            self.loaded.key_marks[(*path, key)] = (line, event.start_mark.column + 1)
+            mapping[key] = self.build(events, next(events), (*path, key))
+        return mapping  # pragma: no cover - libyaml always closes a mapping
+
+    def key(self, event: Any) -> str:
+        """A mapping key: a plain or quoted scalar, never a merge key."""
+        if isinstance(event, yaml.AliasEvent):
+            self.problem("YML008", event.start_mark)
+            raise _Refused
+        self.check_node(event)
+        if not isinstance(event, yaml.ScalarEvent):
+            self.problem("YML003", event.start_mark, detail="字段名必须是文字")
+            raise _Refused
+        if event.value == "<<" and event.style == "":
+            self.problem("YML009", event.start_mark)
+            raise _Refused
+        return event.value
+
+    def scalar(self, event: Any, path: Path_) -> Any:
+        text = event.value
+        if event.style != "" or not event.implicit[0]:
+            return text
+        tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+        if tag == _STR:
+            return text
+        if tag == _NULL:
+            return None
+        node = yaml.ScalarNode(tag, text)
+        if tag == _BOOL:
+            if text in _TRUE_FALSE:
+                return _CONSTRUCTOR.construct_yaml_bool(node)
+            became = "布尔值 true" if _CONSTRUCTOR.construct_yaml_bool(node) else "布尔值 false"
+            advice = "表示是或否请写 true 或 false，表示文字请加引号"
+        elif tag == _INT:
+            value = _CONSTRUCTOR.construct_yaml_int(node)
+            if _PLAIN_DECIMAL.fullmatch(text):
+                key = path[0] if len(path) == 1 else None
+                return text if key in self.text_keys else value
+            became, advice = f"数字 {value}", f'请加引号写成 "{text}"'
+        elif tag == _FLOAT:
+            became, advice = f"小数 {_CONSTRUCTOR.construct_yaml_float(node)!r}", f'请加引号写成 "{text}"'
+        else:  # timestamp
+            value = _CONSTRUCTOR.construct_yaml_timestamp(node)
+            if isinstance(value, datetime):
+                if value.tzinfo is not None:
+                    value = value.astimezone(TIMEZONE)
+                return value.date()
+            return value
+        field_ = path[0] if path and isinstance(path[0], str) else None
+        self.problem("YML012", event.start_mark, field_, text=text, became=became, advice=advice)
+        return text
+
+
+def _has_pragma(text: str) -> bool:
+    """The editor schema comment stands in the file's leading comment block."""
+    for line in text.splitlines():
+        if line.strip() == SCHEMA_PRAGMA:
+            return True
+        if line.strip() and not line.lstrip().startswith("#"):
+            return False
+    return False
+
+
+def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
+              pragma: bool = False) -> Loaded:
+    """Read one YAML file that must hold exactly one mapping.
+
+    `text_keys` are top-level keys whose unquoted plain integers are read back as
+    the digits written (only when lossless). With `pragma`, a missing editor
+    schema comment on line 1 is a warning.
+    """
+    loaded = Loaded(rel)
+
+    def refuse(code: str, line: int | None = None, col: int | None = None, **params: object) -> Loaded:
+        loaded.problems.append(catalogue.make(code, rel, None, line, col, **params))
+        return loaded
+
+    try:
+        info = path.lstat()
+    except OSError:
+        return refuse("YML011", kind="无法读取的文件")
+    if stat.S_ISLNK(info.st_mode):
+        return refuse("YML011", kind="符号链接")
+    if not stat.S_ISREG(info.st_mode):
+        return refuse("YML011", kind="特殊文件")
+    if info.st_size > MAX_RECORD_BYTES:
+        return refuse("YML002", size=info.st_size, limit=MAX_RECORD_BYTES)
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_RECORD_BYTES + 1)
+    text, encoding = _decode(raw)
+    if text is None:
+        return refuse("YML001", 1, 1, encoding=encoding)
+    builder = _Builder(loaded, text_keys)
+    try:
+        events = yaml.parse(text, Loader=_Loader)
+        next(events)  # StreamStart
+        start = next(events)
+        if isinstance(start, yaml.StreamEndEvent):
+            return refuse("YML004", 1, 1)
+        first = next(events)
+        value = builder.build(events, first, ())
+        next(events)  # DocumentEnd
+        after = next(events)
+        if isinstance(after, yaml.DocumentStartEvent):
+            return refuse("YML005", after.start_mark.line + 1, after.start_mark.column + 1)
+    except _Refused:
+        return loaded
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return refuse("YML003", line, col, detail=_syntax_detail(exc))
+    if value is None:
+        return refuse("YML004", 1, 1)
+    if not isinstance(value, dict):
+        line, col = loaded.marks[()]
+        return refuse("YML006", line, col, kind="列表" if isinstance(value, list) else "单个值")
+    loaded.data = value
+    if pragma and not _has_pragma(text):
+        loaded.problems.append(catalogue.make("YML013", rel, None, 1, 1, pragma=SCHEMA_PRAGMA))
+    return loaded

@@ -1,0 +1,46 @@
+"""Problems are values: rules yield them, reporters render them, nothing raises them."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+ERROR = "错误"
+WARNING = "警告"
+NOTICE = "提示"
+LEVELS = (ERROR, WARNING, NOTICE)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding: where it is (file, 1-based line and column), which field, and what is wrong."""
+
+    file: str
+    line: int | None
+    col: int | None
+    code: str
+    level: str
+    field: str | None
+    message: str
+
+    def at(self, line: int | None, col: int | None) -> Problem:
+        return replace(self, line=line, col=col)
+
+
+@dataclass
+class Report:
+    """The problems of one run over `files` files; valid when none is an error."""
+
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.level == ERROR for p in self.problems)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = Counter(p.level for p in self.problems)
+        return {"files": self.files, **{level: tally.get(level, 0) for level in LEVELS}}
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: (p.file, p.line or 0, p.col or 0, p.code))

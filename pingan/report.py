@@ -1,0 +1,88 @@
+"""Reporters: the same problem list as compiler-style text, GitHub annotations, or JSON."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from .catalogue import CATALOGUE
+from .problems import ERROR, NOTICE, WARNING, Problem, Report
+
+GITHUB_ANNOTATIONS_PER_LEVEL = 10
+STEP_SUMMARY_ROWS = 1000
+
+
+def location(p: Problem) -> str:
+    return ":".join(str(part) for part in (p.file, p.line, p.col) if part is not None)
+
+
+def text_line(p: Problem) -> str:
+    """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"""
+    return f"{location(p)}: {p.level} [{p.code}] {p.message}"
+
+
+def summary(report: Report) -> str:
+    c = report.counts
+    verdict = "校验通过" if report.valid else "校验未通过"
+    return f"{verdict}：检查了 {c['files']} 个文件，{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[NOTICE]} 个提示。"
+
+
+def render_text(report: Report) -> Iterator[str]:
+    for p in report.sorted():
+        yield text_line(p)
+    yield summary(report)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(p: Problem) -> str:
+    command = {ERROR: "error", WARNING: "warning"}.get(p.level, "notice")
+    props = [f"file={_escape_property(p.file)}"]
+    if p.line is not None:
+        props.append(f"line={p.line}")
+    if p.col is not None:
+        props.append(f"col={p.col}")
+    props.append(f"title={_escape_property(p.code + ' ' + CATALOGUE[p.code].title)}")
+    return f"::{command} {','.join(props)}::{_escape_data(p.message)}"
+
+
+def render_github(report: Report) -> Iterator[str]:
+    """Workflow annotations for the first errors and warnings, then the text summary."""
+    shown = {ERROR: 0, WARNING: 0}
+    for p in report.sorted():
+        if p.level in shown and shown[p.level] < GITHUB_ANNOTATIONS_PER_LEVEL:
+            shown[p.level] += 1
+            yield github_annotation(p)
+    yield summary(report)
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def step_summary(report: Report) -> str:
+    """A Markdown table of every problem (capped) for $GITHUB_STEP_SUMMARY."""
+    problems = report.sorted()
+    lines = ["## 青年平安志愿者数据校验", "", summary(report), ""]
+    if problems:
+        lines += ["| 级别 | 代码 | 文件 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {p.level} | {p.code} | {_cell(p.file)} | {_cell(p.line)} | {_cell(p.col)} | {_cell(p.field)} "
+                  f"| {_cell(p.message)} |" for p in problems[:STEP_SUMMARY_ROWS]]
+        if len(problems) > STEP_SUMMARY_ROWS:
+            lines += ["", f"另有 {len(problems) - STEP_SUMMARY_ROWS} 个问题未列出，请在本地运行 pingan validate 查看全部。"]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps({
+        "version": 1,
+        "valid": report.valid,
+        "counts": report.counts,
+        "problems": [{"code": p.code, "level": p.level, "file": p.file, "line": p.line, "col": p.col,
+                      "field": p.field, "message": p.message} for p in report.sorted()],
+    }, ensure_ascii=False, indent=2)

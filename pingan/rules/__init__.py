@@ -1,0 +1,33 @@
+"""Validation rules: record rules (one file) and repository rules (the whole tree)."""
+from __future__ import annotations
+
+from ..loader import Loaded
+from ..problems import ERROR, Problem
+from .context import Context, RecordView
+from .record import RECORD_RULES
+
+
+def blocks(problem: Problem) -> bool:
+    """An error on a field stops later rules from reading that field; warnings do not."""
+    return problem.level == ERROR and problem.field is not None
+
+
+def top_key(problem: Problem) -> str:
+    return (problem.field or "").split("[")[0].split(".")[0]
+
+
+def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | None]:
+    """All problems of one loaded record, and its normalised data (None when unreadable)."""
+    problems = list(loaded.problems)
+    if loaded.data is None:
+        return problems, None
+    rec = RecordView(loaded, dict(loaded.data), {top_key(p) for p in problems if blocks(p)})
+    for rule in RECORD_RULES:
+        for problem in rule(rec, ctx):
+            problems.append(problem)
+            if blocks(problem):
+                rec.reported.add(top_key(problem))
+    return problems, rec.data
+
+
+__all__ = ["Context", "RecordView", "RECORD_RULES", "check_record"]

@@ -1,0 +1,55 @@
+"""What record rules see: the repository settings and one record under check."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Any
+
+from .. import catalogue
+from ..loader import Loaded, Path_
+from ..model import Province, Unit
+from ..problems import Problem
+
+
+@dataclass(frozen=True)
+class Context:
+    """Settings every rule may read: units by code, the province file, and the day of the check."""
+
+    units: dict[str, Unit]
+    province: Province
+    today: date
+
+
+def field_label(path: Path_) -> str:
+    """"服务时间[2]" for the second item (1-based, as people count)."""
+    head, *rest = path
+    return str(head) + "".join(f"[{int(p) + 1}]" if isinstance(p, int) else f".{p}" for p in rest)
+
+
+@dataclass
+class RecordView:
+    """One loaded record as the rules see it; normalising rules may replace values in `data`."""
+
+    loaded: Loaded
+    data: dict[str, Any]
+    reported: set[str] = field(default_factory=set)
+
+    @property
+    def rel(self) -> str:
+        return self.loaded.rel
+
+    @property
+    def file(self) -> PurePosixPath:
+        return PurePosixPath(self.loaded.rel)
+
+    def ok(self, *keys: str) -> bool:
+        """Every key is present, not empty, and has no problem reported yet."""
+        return all(self.data.get(key) is not None and key not in self.reported for key in keys)
+
+    def problem(self, code: str, path: Path_ | str, *, at_key: bool = False, **params: object) -> Problem:
+        """A problem located at the value (or the key) of `path`."""
+        path = (path,) if isinstance(path, str) else path
+        marks = self.loaded.key_marks if at_key else None
+        line, col = marks[path] if marks and path in marks else self.loaded.where(path)
+        return catalogue.make(code, self.rel, field_label(path), line, col, **params)

@@ -1,0 +1,308 @@
+"""Record rules: one small function per rule, run in the order of RECORD_RULES.
+
+Each yields problems for one record. A rule reads only fields that are present
+and have no problem yet (`rec.ok`), so one mistake is reported once.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+
+import phonenumbers
+
+from .. import codelists, idcard
+from ..model import Volunteer
+from ..problems import Problem
+from .context import Context, RecordView
+from .schema import model_problems
+
+ID = "身份证号码"
+_RECORD_ID = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-([0-9]{5})")
+_LOOKALIKE_DOTS = "・•．"  # katakana middle dot, bullet, full-width full stop
+_NAME_DOT = "·"
+_QQ = re.compile(r"[1-9][0-9]{4,10}")
+_LANDLINE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}")
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+_FIXED_TYPES = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def anniversary(day: date, years: int) -> date:
+    """`day` plus whole years; 29 February falls on 1 March in non-leap years."""
+    if not date.min.year <= day.year + years <= date.max.year:
+        return date.max if years > 0 else date.min
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years (周岁) on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def is_mobile(value: str) -> bool:
+    """A mainland mobile number by phonenumbers' metadata."""
+    number = phonenumbers.parse(value, "CN")
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+def _is_han(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH") or \
+        unicodedata.name(ch, "").startswith("CJK COMPATIBILITY IDEOGRAPH")
+
+
+# --- normalising rules: they run before the schema and may replace a value -------------------
+
+def id_number_form(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Fold full-width digits, lower-case x and outer spaces (warning); reject any other shape."""
+    raw = rec.data.get(ID)
+    if not isinstance(raw, str):
+        return
+    number = idcard.normalise(raw)
+    if number != raw:
+        what = "、".join(label for label, changed in (
+            ("首尾空格", raw != raw.strip()),
+            ("全角字符", any(ch in "０１２３４５６７８９Ｘｘ" for ch in raw)),
+            ("小写 x", "x" in raw or "ｘ" in raw)) if changed) or "非规范字符"
+        rec.data[ID] = number
+        yield rec.problem("ID001", ID, what=what, masked=idcard.mask(number))
+    if not idcard.shape_ok(number):
+        if len(number) != 18:
+            detail = f"这里有 {len(number)} 位"
+        else:
+            bad = next((i for i, ch in enumerate(number) if not ch.isdigit() and not (i == 17 and ch == "X")), 0)
+            detail = f"第 {bad + 1} 位不允许"
+        yield rec.problem("ID002", ID, detail=detail)
+
+
+def name_form(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Han characters and the middle dot only, 2–30 characters; look-alike dots become "·" (warning)."""
+    name = rec.data.get("姓名")
+    if not isinstance(name, str):
+        return
+    for dot in _LOOKALIKE_DOTS:
+        if dot in name:
+            name = name.replace(dot, _NAME_DOT)
+            yield rec.problem("NAM003", "姓名", char=dot)
+    rec.data["姓名"] = name
+    for pos, ch in enumerate(name, start=1):
+        if not (_is_han(ch) or ch == _NAME_DOT):
+            shown = ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}（空白或不可见字符）"
+            yield rec.problem("NAM001", "姓名", pos=pos, char=shown)
+            return
+    if not 2 <= len(name) <= 30:
+        yield rec.problem("NAM002", "姓名", length=len(name))
+
+
+def structure(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Keys, types, lengths and single-choice code lists, as the pydantic model defines them."""
+    yield from model_problems(Volunteer, rec)
+
+
+# --- where the record belongs ---------------------------------------------------------------
+
+def record_id_matches_file(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """编号 is <unit>-<5 digits>, equals the file name, and its unit part equals 招募单位."""
+    if not rec.ok("编号"):
+        return
+    value = rec.data["编号"]
+    match = _RECORD_ID.fullmatch(value)
+    if not match:
+        yield rec.problem("REC006", "编号", value=value, unit=rec.file.parent.name or "taiyuan")
+    elif value != rec.file.stem:
+        yield rec.problem("REC007", "编号", value=value, stem=rec.file.stem)
+    elif rec.ok("招募单位") and match.group(1) != rec.data["招募单位"]:
+        yield rec.problem("REC008", "编号", value=value, prefix=match.group(1), unit=rec.data["招募单位"])
+
+
+def unit_matches_folder(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """招募单位 is a known unit code and the folder the file sits in."""
+    if not rec.ok("招募单位"):
+        return
+    value = rec.data["招募单位"]
+    if value not in ctx.units:
+        by_name = {unit.name: code for code, unit in ctx.units.items()}
+        hint = by_name.get(value) or codelists.suggest(value, list(ctx.units))
+        yield rec.problem("REC009", "招募单位", value=value, hint=f"，是不是“{hint}”？" if hint else "")
+    elif value != rec.file.parent.name:
+        yield rec.problem("REC010", "招募单位", value=value, folder=rec.file.parent.name)
+
+
+# --- the ID number --------------------------------------------------------------------------
+
+def id_check_char(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """The 18th character is the ISO 7064 MOD 11-2 check of the first 17."""
+    if rec.ok(ID) and (expected := idcard.check_char(rec.data[ID])) != rec.data[ID][17]:
+        yield rec.problem("ID003", ID, expected=expected)
+
+
+def id_birth_date(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Digits 7–14 are a real date."""
+    if rec.ok(ID) and idcard.birth_date(rec.data[ID]) is None:
+        yield rec.problem("ID004", ID, digits=rec.data[ID][6:14])
+
+
+def id_region(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Digits 1–6 are a county-level code, current or historical."""
+    if rec.ok(ID) and idcard.region_name(number := rec.data[ID]) is None:
+        code = number[:6]
+        detail = "是省级代码，不是县级行政区划代码" if code.endswith("0000") else "不是有效的县级行政区划代码"
+        yield rec.problem("ID005", ID, code=code, detail=detail)
+
+
+def sex_matches_id(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """性别 agrees with the 17th digit."""
+    if rec.ok(ID, "性别") and (expected := idcard.sex(rec.data[ID])) != rec.data["性别"]:
+        yield rec.problem("ID006", "性别", value=rec.data["性别"], expected=expected)
+
+
+def birth_date_matches_id(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """出生日期 equals the date in the ID number."""
+    if rec.ok(ID, "出生日期") and (expected := idcard.birth_date(rec.data[ID])) != rec.data["出生日期"]:
+        yield rec.problem("ID007", "出生日期", value=rec.data["出生日期"], expected=expected)
+
+
+# --- recruitment conditions (plan 三（一）) -------------------------------------------------
+
+def age_in_range(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """18th birthday ≤ 登记日期 < the birthday after the maximum age (周岁)."""
+    if not rec.ok("出生日期", "登记日期"):
+        return
+    rules, birth, registered = ctx.province.rules, rec.data["出生日期"], rec.data["登记日期"]
+    if not anniversary(birth, rules.min_age) <= registered < anniversary(birth, rules.max_age + 1):
+        yield rec.problem("AGE001", "出生日期", registered=registered, age=age_on(birth, registered),
+                          minimum=rules.min_age, maximum=rules.max_age)
+
+
+def residency(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """Shanxi 户籍 (14xxxx), or at least the required years of residence before 登记日期."""
+    if not rec.ok(ID) or "在晋居住起始日期" in rec.reported:
+        return
+    since = rec.data.get("在晋居住起始日期")
+    if idcard.is_shanxi(rec.data[ID]):
+        if since is not None:
+            yield rec.problem("RES003", "在晋居住起始日期")
+    elif since is None:
+        yield rec.problem("RES001", ID, region=idcard.region_name(rec.data[ID]))
+    elif rec.ok("登记日期"):
+        years, registered = ctx.province.rules.residence_years, rec.data["登记日期"]
+        if anniversary(since, years) > registered:
+            yield rec.problem("RES002", "在晋居住起始日期", start=since, registered=registered, years=years)
+
+
+def industry_given(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """行业 is given exactly when 服务类型 is 行业平安志愿者."""
+    if not rec.ok("服务类型") or "行业" in rec.reported:
+        return
+    industry_type = rec.data["服务类型"] == codelists.INDUSTRY_SERVICE_TYPE
+    if industry_type and rec.data.get("行业") is None:
+        yield rec.problem("IND001", "服务类型")
+    elif not industry_type and rec.data.get("行业") is not None:
+        yield rec.problem("IND002", "行业", service_type=rec.data["服务类型"])
+
+
+def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """服务时间 and 服务项目 items come from their lists or are "其它: <text>"."""
+    for key in ("服务时间", "服务项目"):
+        if not rec.ok(key):
+            continue
+        choices, standard = codelists.CODE_LISTS[key]
+        for index, item in enumerate(rec.data[key]):
+            if item in choices:
+                continue
+            if item.startswith(("其它", "其他")):
+                rest = item[2:].lstrip(":： ")
+                if item.startswith(codelists.OTHER_PREFIX) and rest:
+                    continue
+                if not rest:
+                    yield rec.problem("CL002", (key, index), field=key)
+                    break
+            hint = codelists.suggest(item, choices) or ("其它: " + item[2:].lstrip(":： ")
+                                                        if item.startswith(("其它", "其他")) else None)
+            yield rec.problem("CL001", (key, index), field=key, value=item, standard=standard,
+                              hint=f"，是不是“{hint}”？" if hint else "")
+            break
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+def mobile_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """手机 is written as 11 digits and is a mainland mobile number."""
+    if not rec.ok("手机"):
+        return
+    value = rec.data["手机"]
+    if not (len(value) == 11 and value.isascii() and value.isdigit()):
+        digits = re.sub(r"[\s\-()（）]", "", value).removeprefix("+86")
+        hint = f"，如 {digits}" if len(digits) == 11 and digits.isdigit() else ""
+        yield rec.problem("PHN001", "手机", hint=hint)
+        return
+    if not is_mobile(value):
+        yield rec.problem("PHN002", "手机", value=value)
+
+
+def landline_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """固定电话 is area code-number and a valid fixed line."""
+    if not rec.ok("固定电话"):
+        return
+    value = rec.data["固定电话"]
+    valid = bool(_LANDLINE.fullmatch(value))
+    if valid:
+        number = phonenumbers.parse(value, "CN")
+        valid = phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _FIXED_TYPES
+    if not valid:
+        yield rec.problem("PHN003", "固定电话", value=value)
+
+
+def qq_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """QQ is 5–11 digits without a leading zero."""
+    if rec.ok("QQ") and not _QQ.fullmatch(rec.data["QQ"]):
+        yield rec.problem("QQ001", "QQ")
+
+
+def region_known(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """所在地区 is a Shanxi county-level division written with its city; a retired name is a warning."""
+    if not rec.ok("所在地区"):
+        return
+    value = rec.data["所在地区"]
+    region = codelists.shanxi_regions().get(value)
+    if region is None:
+        current = [name for name, r in codelists.shanxi_regions().items() if r.current]
+        hint = next((name for name in current if value and name.endswith(value)), None) or \
+            codelists.suggest(value, current)
+        yield rec.problem("ARE001", "所在地区", value=value, hint=f"，是不是“{hint}”？" if hint else "")
+    elif not region.current:
+        yield rec.problem("ARE002", "所在地区", value=value)
+
+
+# --- dates and consent ----------------------------------------------------------------------
+
+def registered_not_future(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """登记日期 is not after today."""
+    if rec.ok("登记日期") and rec.data["登记日期"] > ctx.today:
+        yield rec.problem("DAT001", "登记日期", value=rec.data["登记日期"], today=ctx.today)
+
+
+def criminal_record_checked(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """无犯罪记录 is true: the unit has checked it (plan 三（一）2)."""
+    if "无犯罪记录" not in rec.reported and rec.data.get("无犯罪记录") is False:
+        yield rec.problem("CON001", "无犯罪记录")
+
+
+def consent_before_registration(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """个人信息同意日期 is not after 登记日期 (PIPL arts. 14, 29: consent first)."""
+    if rec.ok("个人信息同意日期", "登记日期") and rec.data["个人信息同意日期"] > rec.data["登记日期"]:
+        yield rec.problem("CON002", "个人信息同意日期", consent=rec.data["个人信息同意日期"],
+                          registered=rec.data["登记日期"])
+
+
+RECORD_RULES = (
+    id_number_form, name_form, structure,
+    record_id_matches_file, unit_matches_folder,
+    id_check_char, id_birth_date, id_region, sex_matches_id, birth_date_matches_id,
+    age_in_range, residency, industry_given, list_codes,
+    mobile_valid, landline_valid, qq_valid, region_known,
+    registered_not_future, criminal_record_checked, consent_before_registration,
+)
