@@ -1,0 +1,83 @@
+"""Shared test helpers: a valid synthetic record, tiny repositories, and a fixed today."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pingan import settings
+from pingan.yamlio import dump_record
+
+PROJECT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-29"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules that depend on today see the same day in every run."""
+    monkeypatch.setenv("PINGAN_TODAY", TODAY)
+
+
+def valid_record(**changes: Any) -> dict[str, Any]:
+    """A complete, valid, made-up record; keyword arguments replace fields (None removes one)."""
+    record: dict[str, Any] = {
+        "编号": "taiyuan-00001",
+        "招募单位": "taiyuan",
+        "姓名": "张伟",
+        "性别": "男",
+        "出生日期": date(1990, 1, 1),
+        "民族": "汉族",
+        "政治面貌": "共青团员",
+        "身份证号码": "140121199001011019",
+        "所在地区": "太原市小店区",
+        "工作单位": "太原市小店区坞城街道办事处",
+        "职业": "社区工作者",
+        "文化程度": "大学本科",
+        "通信地址": "太原市小店区坞城路 92 号",
+        "手机": "13812345678",
+        "QQ": "12345678",
+        "个人特长": ["急救", "摄影"],
+        "健康状况": "健康",
+        "服务时间": ["周六", "周日"],
+        "服务类型": "社区平安志愿者",
+        "服务项目": ["法制宣传"],
+        "岗位": ["宣传员"],
+        "无犯罪记录": True,
+        "个人信息同意日期": date(2024, 5, 1),
+        "登记日期": date(2024, 5, 1),
+    }
+    for key, value in changes.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record
+
+
+def make_repo(root: Path, files: dict[str, str | bytes] | None = None, *, settings_from: Path = PROJECT) -> Path:
+    """A repository under `root` with the project's units and province, plus `files` {relative path: content}."""
+    shutil.copytree(settings_from / settings.UNITS_DIR, root / settings.UNITS_DIR)
+    shutil.copy(settings_from / settings.PROVINCE_FILE, root / settings.PROVINCE_FILE)
+    (root / settings.VOLUNTEERS_DIR).mkdir(parents=True, exist_ok=True)
+    for rel, content in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def record_file(record: dict[str, Any]) -> tuple[str, str]:
+    """(relative path, canonical text) of a record placed where it belongs."""
+    return f"{settings.VOLUNTEERS_DIR}/{record['招募单位']}/{record['编号']}.yaml", dump_record(record)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty repository with the real units and province settings."""
+    return make_repo(tmp_path / "repo")
