@@ -45,7 +45,10 @@ def age_on(birth: date, day: date) -> int:
 
 def is_mobile(value: str) -> bool:
     """A mainland mobile number by phonenumbers' metadata."""
-    number = phonenumbers.parse(value, "CN")
+    try:  # e.g. 17951… is taken for a carrier prefix and the rest is "too short"
+        number = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return False
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
