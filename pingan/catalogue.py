@@ -52,7 +52,7 @@ CATALOGUE: dict[str, Entry] = _entries(
      "用实际文件替换符号链接（或其他特殊文件）。", "指向其他记录的符号链接"),
     ("YML012", ERROR, "值会被 YAML 改写", "未加引号的 {text} 会被 YAML 读成{became}，与所写的不同：{advice}",
      "给号码和“no”“yes”之类的值加上英文双引号。", "QQ: 012345（会被读成八进制数）"),
-    ("YML013", WARNING, "缺少编辑器校验注释", "文件第一行应为 {pragma}",
+    ("YML013", WARNING, "缺少编辑器校验注释", "文件开头缺少编辑器校验注释：{pragma}",
      "运行 pingan validate --fix 自动添加，或手工把这一行加到文件开头；编辑器会据此提示字段和取值。", "文件开头没有 yaml-language-server 注释"),
     # Settings files
     ("UNI001", ERROR, "单位代码与文件名不一致", "单位代码 {value} 与文件名 {stem}.yaml 不一致",
@@ -153,8 +153,8 @@ def _echo(value: object) -> str:
 
 
 def make(code: str, file: str, field: str | None, line: int | None = None, col: int | None = None,
-         level: str | None = None, **params: object) -> Problem:
-    """A Problem for `code`, its message filled from the catalogue template."""
+         level: str | None = None, /, **params: object) -> Problem:
+    """A Problem for `code`, its message filled from the catalogue template (params by name)."""
     try:
         entry = CATALOGUE[code]
     except KeyError as exc:

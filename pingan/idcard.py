@@ -6,6 +6,7 @@ were given even after the county was renamed or merged.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -60,7 +61,12 @@ def region_name(number: str) -> str | None:
     Province-level codes (xx0000) are not places of registration. Every name the
     code ever had is accepted, whatever the birth year.
     """
-    code = number[:6]
+    return _county(number[:6])
+
+
+@functools.lru_cache(maxsize=8192)
+def _county(code: str) -> str | None:
+    """stdnum's table lookup is slow (a linear scan): a few thousand codes, each looked up once."""
     if code.endswith("0000"):
         return None
     try:

@@ -75,6 +75,15 @@ class _Refused(Exception):
     """Internal: stop building after a problem that makes the rest meaningless."""
 
 
+class _SlowPath(Exception):
+    """Internal: the fast path met something that the event path must report precisely."""
+
+
+_SCALAR_NODE, _SEQUENCE_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+#: Characters without which a text can hold no anchor, alias, tag or merge key.
+_EVENT_ONLY = ("&", "*", "!", "<<")
+
+
 def _decode(raw: bytes) -> tuple[str | None, str | None]:
     """(text, None) for UTF-8 (BOM tolerated), else (None, the encoding it looks like)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(raw) > 1 and b"\x00" in raw[:64]):
@@ -102,64 +111,88 @@ def _short_tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-class _Builder:
-    """Turns a libyaml event stream into plain Python values, recording positions."""
+_ALIAS, _SCALAR, _SEQ_START, _SEQ_END, _MAP_END = (
+    yaml.AliasEvent, yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
+#: First characters for which YAML 1.1 may resolve a plain scalar to something other than a string.
+_IMPLICIT_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
 
-    def __init__(self, loaded: Loaded, text_keys: frozenset[str]):
+
+class _Builder:
+    """Turns a libyaml event stream into plain Python values, recording positions.
+
+    This runs once per event of every record, so it calls the parser's
+    `get_event` directly and compares event classes by identity.
+    """
+
+    def __init__(self, loaded: Loaded, text_keys: frozenset[str], get_event: Any):
         self.loaded = loaded
         self.text_keys = text_keys
+        self.get = get_event
+        self.marks = loaded.marks
+        self.key_marks = loaded.key_marks
 
     def problem(self, code: str, mark: Any, field_: str | None = None, **params: object) -> None:
         self.loaded.problems.append(
             catalogue.make(code, self.loaded.rel, field_, mark.line + 1, mark.column + 1, **params))
 
     def check_node(self, event: Any) -> None:
-        if getattr(event, "anchor", None):
+        if event.anchor:
             self.problem("YML008", event.start_mark)
             raise _Refused
-        tag = getattr(event, "tag", None)
+        tag = event.tag
         if tag and tag != "!":
             self.problem("YML010", event.start_mark, tag=_short_tag(tag))
             raise _Refused
 
-    def build(self, events: Any, first: Any, path: Path_) -> Any:
-        if isinstance(first, yaml.AliasEvent):
+    def build(self, first: Any, path: Path_) -> Any:
+        cls = type(first)
+        if cls is _ALIAS:
             self.problem("YML008", first.start_mark)
             raise _Refused
-        self.check_node(first)
-        self.loaded.marks[path] = (first.start_mark.line + 1, first.start_mark.column + 1)
-        if isinstance(first, yaml.ScalarEvent):
+        if first.anchor or first.tag:
+            self.check_node(first)
+        mark = first.start_mark
+        self.marks[path] = (mark.line + 1, mark.column + 1)
+        if cls is _SCALAR:
             return self.scalar(first, path)
-        if isinstance(first, yaml.SequenceStartEvent):
-            items = []
-            for event in events:
-                if isinstance(event, yaml.SequenceEndEvent):
+        get = self.get
+        if cls is _SEQ_START:
+            items: list[Any] = []
+            while True:
+                event = get()
+                if type(event) is _SEQ_END:
                     return items
-                items.append(self.build(events, event, (*path, len(items))))
+                items.append(self.build(event, (*path, len(items))))
         mapping: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
-        for event in events:
-            if isinstance(event, yaml.MappingEndEvent):
+        key_marks = self.key_marks
+        while True:
+            event = get()
+            if type(event) is _MAP_END:
                 return mapping
             key = self.key(event)
-            line = event.start_mark.line + 1
+            mark = event.start_mark
+            line = mark.line + 1
             if key in first_seen:
-                self.problem("YML007", event.start_mark, key, key=key, first_line=first_seen[key])
+                self.problem("YML007", mark, key, key=key, first_line=first_seen[key])
                 raise _Refused
             first_seen[key] = line
-            self.loaded.key_marks[(*path, key)] = (line, event.start_mark.column + 1)
-            mapping[key] = self.build(events, next(events), (*path, key))
-        return mapping  # pragma: no cover - libyaml always closes a mapping
+            child = (*path, key)
+            key_marks[child] = (line, mark.column + 1)
+            mapping[key] = self.build(get(), child)
 
     def key(self, event: Any) -> str:
         """A mapping key: a plain or quoted scalar, never a merge key."""
-        if isinstance(event, yaml.AliasEvent):
+        cls = type(event)
+        if cls is _ALIAS:
             self.problem("YML008", event.start_mark)
             raise _Refused
-        self.check_node(event)
-        if not isinstance(event, yaml.ScalarEvent):
+        if cls is not _SCALAR:
+            self.check_node(event)
             self.problem("YML003", event.start_mark, detail="字段名必须是文字")
             raise _Refused
+        if event.anchor or event.tag:
+            self.check_node(event)
         if event.value == "<<" and event.style == "":
             self.problem("YML009", event.start_mark)
             raise _Refused
@@ -167,9 +200,12 @@ class _Builder:
 
     def scalar(self, event: Any, path: Path_) -> Any:
         text = event.value
-        if event.style != "" or not event.implicit[0]:
+        if event.style != "" or not event.implicit[0] or (text and text[0] not in _IMPLICIT_FIRST):
             return text
-        tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+        return self.plain(text, _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)), event.start_mark, path)
+
+    def plain(self, text: str, tag: str, mark: Any, path: Path_) -> Any:
+        """A plain scalar that YAML 1.1 resolves to `tag`: kept, converted, or refused with YML012."""
         if tag == _STR:
             return text
         if tag == _NULL:
@@ -196,8 +232,33 @@ class _Builder:
                 return value.date()
             return value
         field_ = path[0] if path and isinstance(path[0], str) else None
-        self.problem("YML012", event.start_mark, field_, text=text, became=became, advice=advice)
+        self.problem("YML012", mark, field_, text=text, became=became, advice=advice)
         return text
+
+    def node(self, node: Any, path: Path_) -> Any:
+        """The fast path: walk a node tree composed by libyaml (no anchors, aliases or tags in the text)."""
+        mark = node.start_mark
+        self.marks[path] = (mark.line + 1, mark.column + 1)
+        cls = type(node)
+        if cls is _SCALAR_NODE:
+            if node.style != "" or node.tag == _STR:
+                return node.value
+            return self.plain(node.value, node.tag, mark, path)
+        if cls is _SEQUENCE_NODE:
+            return [self.node(item, (*path, index)) for index, item in enumerate(node.value)]
+        mapping: dict[str, Any] = {}
+        key_marks = self.key_marks
+        for key_node, value_node in node.value:
+            if type(key_node) is not _SCALAR_NODE or (key_node.value == "<<" and key_node.style == ""):
+                raise _SlowPath
+            key = key_node.value
+            if key in mapping:
+                raise _SlowPath
+            child = (*path, key)
+            mark = key_node.start_mark
+            key_marks[child] = (mark.line + 1, mark.column + 1)
+            mapping[key] = self.node(value_node, child)
+        return mapping
 
 
 def _has_pragma(text: str) -> bool:
@@ -208,6 +269,29 @@ def _has_pragma(text: str) -> bool:
         if line.strip() and not line.lstrip().startswith("#"):
             return False
     return False
+
+
+def _compose(text: str, rel: str, text_keys: frozenset[str]) -> Loaded | None:
+    """A well-formed single mapping composed by libyaml in C (about the cost of a plain yaml.load).
+
+    None when anything is unusual (syntax error, several documents, no mapping,
+    duplicate or merge keys): the event path then reports it with its position.
+    """
+    loaded = Loaded(rel)
+    parser = _Loader(text)
+    try:
+        root = parser.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+    if type(root) is not _MAPPING_NODE:
+        return None
+    try:
+        loaded.data = _Builder(loaded, text_keys, None).node(root, ())
+    except (_SlowPath, RecursionError):
+        return None
+    return loaded
 
 
 def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
@@ -239,17 +323,23 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
     text, encoding = _decode(raw)
     if text is None:
         return refuse("YML001", 1, 1, encoding=encoding)
-    builder = _Builder(loaded, text_keys)
+    if not any(mark in text for mark in _EVENT_ONLY):
+        fast = _compose(text, rel, text_keys)
+        if fast is not None:
+            if pragma and not _has_pragma(text):
+                fast.problems.append(catalogue.make("YML013", rel, None, 1, 1, pragma=SCHEMA_PRAGMA))
+            return fast
+    parser = _Loader(text)
+    get = parser.get_event
+    builder = _Builder(loaded, text_keys, get)
     try:
-        events = yaml.parse(text, Loader=_Loader)
-        next(events)  # StreamStart
-        start = next(events)
+        get()  # StreamStart
+        start = get()
         if isinstance(start, yaml.StreamEndEvent):
             return refuse("YML004", 1, 1)
-        first = next(events)
-        value = builder.build(events, first, ())
-        next(events)  # DocumentEnd
-        after = next(events)
+        value = builder.build(get(), ())
+        get()  # DocumentEnd
+        after = get()
         if isinstance(after, yaml.DocumentStartEvent):
             return refuse("YML005", after.start_mark.line + 1, after.start_mark.column + 1)
     except _Refused:
@@ -258,6 +348,8 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         return refuse("YML003", line, col, detail=_syntax_detail(exc))
+    finally:
+        parser.dispose()
     if value is None:
         return refuse("YML004", 1, 1)
     if not isinstance(value, dict):

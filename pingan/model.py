@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 from . import codelists as cl
 
 
-def _iso_date(value: object) -> object:
+def iso_date(value: object) -> object:
     """Accept a quoted YYYY-MM-DD as a date; leave anything else for the strict check."""
     if isinstance(value, str):
         try:
@@ -24,7 +24,11 @@ def _iso_date(value: object) -> object:
     return value
 
 
-CalendarDate = Annotated[date, BeforeValidator(_iso_date), Strict()]
+# Editors see what the validator accepts: a date, or a date-time read as its day in Asia/Shanghai.
+CalendarDate = Annotated[date, BeforeValidator(iso_date), Strict(),
+                         WithJsonSchema({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]})]
+# Digits may stand unquoted in YAML when they read back losslessly.
+_DIGITS = {"type": ["string", "integer"]}
 ShortText = Annotated[str, Strict(), Field(min_length=1, max_length=30)]
 
 
@@ -56,7 +60,7 @@ class Volunteer(BaseModel):
     political_status: _codes(cl.POLITICAL_STATUSES) = Field(  # type: ignore[valid-type]
         alias="政治面貌", description="GB/T 4762")
     id_number: str = Field(alias="身份证号码", description="18 位居民身份证号码（GB 11643），末位可为 X",
-                           json_schema_extra={"pattern": "^[0-9]{17}[0-9X]$"})
+                           json_schema_extra={"pattern": "^[0-9]{17}[0-9X]$", **_DIGITS})
     region: str = Field(alias="所在地区", description="山西省县级行政区，写作“市名+县区名”，如 太原市小店区",
                         json_schema_extra={"pattern": "^\\S+[市区]\\S+[县区市]$"})
     employer: str = Field(alias="工作单位", min_length=1, max_length=100, description="工作单位；学生填写学校")
@@ -64,11 +68,11 @@ class Volunteer(BaseModel):
     education: _codes(cl.EDUCATION_LEVELS) = Field(alias="文化程度", description="GB/T 4658")  # type: ignore[valid-type]
     address: str = Field(alias="通信地址", min_length=1, max_length=200)
     mobile: str = Field(alias="手机", description="中国大陆手机号码，11 位数字",
-                        json_schema_extra={"pattern": "^1[0-9]{10}$"})
+                        json_schema_extra={"pattern": "^1[0-9]{10}$", **_DIGITS})
     landline: str | None = Field(None, alias="固定电话", description="区号-号码，如 0351-4182850",
                                  json_schema_extra={"pattern": "^0[0-9]{2,3}-[0-9]{7,8}$"})
-    qq: str | None = Field(None, alias="QQ", description="5–11 位数字",
-                           json_schema_extra={"pattern": "^[1-9][0-9]{4,10}$"})
+    qq: str | None = Field(None, alias="QQ", title="QQ", description="5–11 位数字",
+                           json_schema_extra={"pattern": "^[1-9][0-9]{4,10}$", **_DIGITS})
     skills: list[ShortText] | None = Field(None, alias="个人特长", description="个人特长，每项一行")
     health: _codes(cl.HEALTH_STATES) = Field(alias="健康状况")  # type: ignore[valid-type]
     service_times: list[str] = Field(
@@ -153,3 +157,7 @@ class Province(BaseModel):
 #: Top-level record keys holding text: an unquoted plain integer there is read back as its digits.
 TEXT_KEYS = frozenset(
     f.alias for f in Volunteer.model_fields.values() if f.alias and f.annotation in (str, str | None))
+
+#: Record keys holding dates: a quoted YYYY-MM-DD there is read as the date.
+DATE_KEYS = tuple(f.alias for f in Volunteer.model_fields.values()
+                  if f.alias and f.annotation in (date, date | None))

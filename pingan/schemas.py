@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
 
 from .model import Province, Unit, Volunteer
 
@@ -15,8 +16,19 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 }
 
 
+class _FileSchema(GenerateJsonSchema):
+    """In these files an empty value means "not given": optional fields are shown without null."""
+
+    def nullable_schema(self, schema):  # type: ignore[no-untyped-def]
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema):  # type: ignore[no-untyped-def]
+        return self.generate_inner(schema["schema"])
+
+
 def schema_text(model: type[BaseModel]) -> str:
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema(by_alias=True)}
+    generated = model.model_json_schema(by_alias=True, schema_generator=_FileSchema)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **generated}
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 

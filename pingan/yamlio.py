@@ -41,7 +41,9 @@ def dump_record(data: dict[str, Any]) -> str:
         value = data.get(key)
         if value is None:
             continue
-        if isinstance(value, list):
+        if value == []:
+            lines.append(f"{key}: []")
+        elif isinstance(value, list):
             lines.append(f"{key}:")
             lines += [f"  - {scalar(item)}" for item in value]
         else:

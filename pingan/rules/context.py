@@ -47,7 +47,7 @@ class RecordView:
         """Every key is present, not empty, and has no problem reported yet."""
         return all(self.data.get(key) is not None and key not in self.reported for key in keys)
 
-    def problem(self, code: str, path: Path_ | str, *, at_key: bool = False, **params: object) -> Problem:
+    def problem(self, code: str, path: Path_ | str, /, *, at_key: bool = False, **params: object) -> Problem:
         """A problem located at the value (or the key) of `path`."""
         path = (path,) if isinstance(path, str) else path
         marks = self.loaded.key_marks if at_key else None

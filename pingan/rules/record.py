@@ -13,7 +13,7 @@ from datetime import date
 import phonenumbers
 
 from .. import codelists, idcard
-from ..model import Volunteer
+from ..model import DATE_KEYS, Volunteer, iso_date
 from ..problems import Problem
 from .context import Context, RecordView
 from .schema import model_problems
@@ -102,6 +102,8 @@ def name_form(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 def structure(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """Keys, types, lengths and single-choice code lists, as the pydantic model defines them."""
+    for key in DATE_KEYS:
+        rec.data[key] = iso_date(rec.data.get(key))
     yield from model_problems(Volunteer, rec)
 
 
@@ -303,7 +305,7 @@ def consent_before_registration(rec: RecordView, ctx: Context) -> Iterator[Probl
 
 RECORD_RULES = (
     id_number_form, name_form, structure,
-    record_id_matches_file, unit_matches_folder,
+    unit_matches_folder, record_id_matches_file,
     id_check_char, id_birth_date, id_region, sex_matches_id, birth_date_matches_id,
     age_in_range, residency, industry_given, list_codes,
     mobile_valid, landline_valid, qq_valid, region_known,
