@@ -29,9 +29,29 @@ def scalar(value: Any) -> str:
     if isinstance(value, (int, date)):
         return value.isoformat() if isinstance(value, date) else str(value)
     text = str(value)
+    if not text.isprintable():
+        return _escaped(text)
     plain = (_PLAIN.fullmatch(text) and ": " not in text and " #" not in text and not text.endswith((":", " "))
              and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG)
     return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def _escaped(text: str) -> str:
+    """Double-quoted with every non-printable character as a YAML escape (\\xNN, \\uNNNN, \\UNNNNNNNN)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in "\\\"":
+            out.append("\\" + ch)
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def dump_record(data: dict[str, Any]) -> str:
