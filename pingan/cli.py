@@ -195,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"pingan：无法继续：{exc.strerror or exc}（{exc.filename or ''}）", file=sys.stderr)
         return EXIT_CANNOT_CONTINUE
+    except Exception as exc:  # a bug: say so in Chinese; the traceback only when asked for
+        if os.environ.get("PINGAN_DEBUG"):
+            raise
+        print(f"pingan：程序内部错误（{type(exc).__name__}），未完成。请把所运行的命令告诉管理员；"
+              "设置环境变量 PINGAN_DEBUG=1 后重新运行可看到详细信息。", file=sys.stderr)
+        return EXIT_CANNOT_CONTINUE
 
 
 if __name__ == "__main__":

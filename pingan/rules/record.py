@@ -6,7 +6,6 @@ and have no problem yet (`rec.ok`), so one mistake is reported once.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import date
 
@@ -52,9 +51,14 @@ def is_mobile(value: str) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
+#: CJK Unified Ideographs and their extensions A–I, and the compatibility ideographs (all planes).
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF), (0x2A700, 0x2EE5F),
+               (0x2F800, 0x2FA1F), (0x30000, 0x323AF))
+
+
 def _is_han(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH") or \
-        unicodedata.name(ch, "").startswith("CJK COMPATIBILITY IDEOGRAPH")
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _HAN_RANGES)
 
 
 # --- normalising rules: they run before the schema and may replace a value -------------------
