@@ -142,6 +142,36 @@ CATALOGUE: dict[str, Entry] = _entries(
 )
 
 
+# Excel import (pingan import, imports/<unit>/ in pull requests): the workbook itself
+CATALOGUE.update(_entries(
+    ("XLS001", ERROR, "身份证号码存成了数字", "身份证号码被存成了数字（{shown}），后几位已经丢失，无法还原",
+     "把身份证号码列设为“文本”格式后重新输入号码（模板中该列已是文本格式；不要把号码粘贴成数字）。",
+     "单元格显示 1.40121E+17"),
+    ("XLS002", ERROR, "号码存成了数字", "“{field}”被存成了数字（{shown}），无法准确还原为原来的号码",
+     "把该列设为“文本”格式后重新输入；固定电话写成“区号-号码”，如 0351-4182850。", "固定电话显示为 3514182850"),
+    ("XLS003", ERROR, "不认识的列", "不认识的列名“{header}”{hint}",
+     "第一行的列名要与模板完全相同；多余的说明请写进“备注”列。", "列名“电话”（应为“手机”）"),
+    ("XLS004", ERROR, "缺少列", "表格缺少这些列：{columns}",
+     "用 pingan template 生成的模板填写，不要删除列；不需要填写的列留空即可。", "删除了“备注”列"),
+    ("XLS005", ERROR, "编号不存在", "编号“{value}”不是{unit_name}已有志愿者的编号；新志愿者请把编号留空",
+     "新登记的志愿者不填编号，导入时自动编号；修改已有志愿者时保留原编号。", "编号: taiyuan-99999"),
+    ("XLS006", ERROR, "编号在文件中重复", "编号 {value} 在本文件中出现了多次（第 {first} 行已有）",
+     "一名志愿者只占一行；删除重复的行。", "两行的编号都是 taiyuan-00007"),
+    ("XLS007", ERROR, "无法读取文件", "无法读取这个文件：{detail}",
+     "用 Excel、WPS 或 LibreOffice 另存为不加密码的 .xlsx 文件，或 UTF-8 / GB18030 编码的 .csv 文件。",
+     "加了打开密码的工作簿，或旧版 .xls 文件"),
+    ("XLS008", ERROR, "找不到名单", "文件中找不到名单：需要一个第一行含“姓名”和“身份证号码”列名的工作表",
+     "用 pingan template 生成的模板填写，名单写在“志愿者名单”工作表中。", "列名写在第 5 行"),
+    ("XLS009", ERROR, "列名重复", "列名“{header}”出现了不止一次",
+     "每个字段只保留一列。", "两列都叫“手机”"),
+    ("XLS010", ERROR, "上传位置不对", "{path} 不在某个单位的文件夹中，或该单位不存在；请上传到 imports/单位代码/ 下",
+     "在 imports/ 下找到本单位代码命名的文件夹（如 imports/taiyuan/），把工作簿上传到那里。",
+     "imports/名单.xlsx"),
+    ("XLS011", ERROR, "一次上传了多个文件", "{unit} 一次只能导入一个文件，这里有 {count} 个：{files}",
+     "把名单合并到一个工作簿中，或分几次提交。", "imports/taiyuan/ 中有两个工作簿"),
+))
+
+
 class UnknownCode(KeyError):
     """A rule asked for a code that the catalogue does not define."""
 

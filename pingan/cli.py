@@ -166,6 +166,261 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- Excel: rosters, forms, the entry template and import (issue 5) -------------------------
+
+def _iso_day(value: str) -> object:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为 YYYY-MM-DD 格式的日期，如 2026-11-01，实际为“{value}”") from None
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--password-env", metavar="VAR",
+                        help="从环境变量 VAR 读取密码并加密输出的工作簿（Excel、WPS、LibreOffice 输入密码后可打开）；"
+                             "在 CI 中必须使用")
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    from . import crypto
+
+    try:
+        return crypto.password_from_env(args.password_env)
+    except crypto.PasswordMissing as exc:
+        raise Stop(EXIT_USAGE, f"环境变量 {exc} 未设置或为空：--password-env 需要一个保存着密码的环境变量。") from exc
+    except crypto.PlaintextInCI as exc:
+        raise Stop(EXIT_USAGE, "在 CI 中不能输出未加密的名单（其中有身份证号码等个人信息，任何能下载构建产物的人都能看到）。"
+                               "请用 --password-env 指定保存密码的环境变量，如 --password-env ROSTER_PASSWORD。") from exc
+
+
+def _settings_stop(exc: Exception) -> Stop:
+    from .report import text_line
+
+    problems = getattr(exc, "problems", [])
+    lines = "\n".join(text_line(p) for p in problems[:20])
+    return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
+
+
+def _roster_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("--out", metavar="DIR", required=True, help="输出文件夹（不存在时创建；同名文件会被覆盖）")
+    parser.add_argument("--unit", metavar="CODE", action="append",
+                        help="只生成这个单位的名单工作簿（单位代码，如 taiyuan；可重复）")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="名单日期：年龄按这一天计算，登记日期晚于这一天的不列入（默认今天）")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="另外生成保险变动名单：这一天以来新增、减少和信息变更的志愿者（依据 git 提交历史）")
+    _password_option(parser)
+
+
+@command("roster", _roster_args)
+def cmd_roster(args: argparse.Namespace) -> int:
+    """生成 Excel 名单：全省名单汇总表（附件4，含名额完成情况）、保险名单，或某个单位的名单。"""
+    from . import roster
+    from .insurance_changes import NoHistory, ShallowHistory
+    from .records import SettingsInvalid
+
+    root = resolve_root(args.root)
+    password = _password(args)
+    as_of = args.as_of or _today_or_stop()
+    if args.since is not None and args.unit:
+        raise Stop(EXIT_USAGE, "--since（保险变动名单）只用于全省名单，不能与 --unit 同时使用。")
+    if args.since is not None and args.since > as_of:
+        raise Stop(EXIT_USAGE, f"--since {args.since} 晚于名单日期 {as_of}。")
+    try:
+        built = roster.build_rosters(root, Path(args.out), as_of=as_of, units=args.unit, since=args.since,
+                                     password=password)
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except roster.UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
+    except ShallowHistory as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, "保险变动名单需要完整的提交历史，但这是浅克隆；"
+                                         "请运行 git fetch --unshallow（工作流中设置 fetch-depth: 0）。") from exc
+    except NoHistory as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"保险变动名单需要 git 提交历史，但 {root} 不是 git 仓库（{exc}）。") from exc
+    for path in built.files:
+        print(f"已写入 {path}{'（已加密）' if password else ''}")
+    progress = built.progress
+    print(f"名单日期 {as_of}：列入 {progress.total} 名志愿者，其中 {sum(progress.overage.values())} 名已超过 {progress.max_age} 周岁（已标出）。")
+    if built.changes is not None:
+        print(f"保险变动名单：自 {args.since} 以来 {built.changes} 条变动。")
+    if progress.left_out:
+        print(f"注意：{progress.left_out} 条记录有错误，未列入名单；运行 pingan validate 查看并改正。")
+    if progress.registered_later:
+        print(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+    if password is None:
+        print("注意：文件未加密，含身份证号码等个人信息，请勿外传；需要加密时使用 --password-env。")
+    return EXIT_OK
+
+
+def _form_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
+    _root_option(parser)
+    _password_option(parser)
+
+
+@command("form", _form_args)
+def cmd_form(args: argparse.Namespace) -> int:
+    """生成一名志愿者的《山西省平安志愿者登记表》（附件3），A4 纵向一页，可直接打印签字盖章。"""
+    import re
+    import tempfile
+
+    from . import crypto, form
+    from .model import Volunteer
+    from .problems import ERROR
+    from .records import SettingsInvalid, repository
+    from .report import text_line
+    from .validate import check_file
+
+    root = resolve_root(args.root)
+    password = _password(args)
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-[0-9]{5}", args.record_id):
+        raise Stop(EXIT_USAGE, f"编号“{args.record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。")
+    path = form.record_path(root, args.record_id)
+    if not path.is_file():
+        raise Stop(EXIT_USAGE, f"找不到编号为 {args.record_id} 的记录（{path.relative_to(root).as_posix()}）。")
+    try:
+        found, ctx = repository(root, _today_or_stop())  # type: ignore[arg-type]
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    problems, data = check_file(path, root, ctx)
+    errors = [p for p in problems if p.level == ERROR]
+    if data is None or errors:
+        for problem in errors:
+            print(text_line(problem))
+        print(f"记录 {args.record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
+        return EXIT_PROBLEMS
+    volunteer = Volunteer.model_validate(data)
+    target = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix="pingan-form-") as tmp:
+        written = Path(tmp) / "form.xlsx"
+        form.write_form(volunteer, found.units[volunteer.unit], written)
+        crypto.deliver(written, target, password)
+    print(f"已写入 {target}{'（已加密）' if password else ''}")
+    return EXIT_OK
+
+
+def _template_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("--unit", metavar="CODE", required=True, help="单位代码，如 taiyuan")
+    parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
+    parser.add_argument("--with-records", action="store_true", help="填入本单位现有的志愿者记录（用于批量修改）")
+
+
+@command("template", _template_args)
+def cmd_template(args: argparse.Namespace) -> int:
+    """生成 Excel 批量填报模板：每行一名志愿者，代码表字段有下拉列表；可填入本单位现有记录。"""
+    from . import xlsx_template
+    from .records import SettingsInvalid, checked, repository
+
+    root = resolve_root(args.root)
+    try:
+        found, ctx = repository(root, _today_or_stop())  # type: ignore[arg-type]
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    unit = found.units.get(args.unit)
+    if unit is None:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。")
+    records = []
+    unreadable = 0
+    if args.with_records:
+        for _path, _problems, data in checked(root, ctx, args.unit):
+            if data is None:
+                unreadable += 1
+            else:
+                records.append(data)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = xlsx_template.write_template(out, unit.name, records)
+    print(f"已写入 {out}（{unit.name}，{count} 名志愿者）")
+    if unreadable:
+        print(f"注意：{unreadable} 个记录文件无法读取，未填入模板；运行 pingan validate 查看。")
+    if count:
+        print("注意：模板中含身份证号码等个人信息，请妥善保管。")
+    return EXIT_OK
+
+
+def _import_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="填好的工作簿（.xlsx，可由 Excel、WPS 或 LibreOffice 保存）或 .csv 文件")
+    parser.add_argument("--unit", metavar="CODE", required=True, help="这些志愿者的招募单位代码，如 taiyuan")
+    _root_option(parser)
+    parser.add_argument("--dry-run", action="store_true", help="只检查并列出将要写入的文件，不写入")
+
+
+def _print_outcome(outcome: object, dry_run: bool) -> None:
+    from .importer import row_line, sorted_problems
+
+    for problem in sorted_problems(outcome.problems):  # type: ignore[attr-defined]
+        print(f"{outcome.source} {problem.level}：{row_line(problem)}")  # type: ignore[attr-defined]
+    if not outcome.valid:  # type: ignore[attr-defined]
+        errors = sum(1 for p in outcome.problems if p.level == "错误")  # type: ignore[attr-defined]
+        print(f"{outcome.source}：共 {outcome.rows} 行，{errors} 个错误；没有写入任何记录，请改正后重新导入。")  # type: ignore[attr-defined]
+        return
+    verb = "将" if dry_run else "已"
+    for rel, action in outcome.written:  # type: ignore[attr-defined]
+        print(f"{verb}{action} {rel}")
+    print(f"{outcome.source}：共 {outcome.rows} 行，{verb}新增 "  # type: ignore[attr-defined]
+          f"{sum(1 for _, a in outcome.written if a == '新增')} 条、{verb}更新 "  # type: ignore[attr-defined]
+          f"{sum(1 for _, a in outcome.written if a == '更新')} 条，{outcome.unchanged} 条没有变化。")  # type: ignore[attr-defined]
+
+
+@command("import", _import_args)
+def cmd_import(args: argparse.Namespace) -> int:
+    """导入 Excel 或 CSV 名单：逐行按 pingan validate 的规则检查（含名额和重复），全部通过才写入记录文件。"""
+    from . import importer
+    from .records import SettingsInvalid
+
+    root = resolve_root(args.root)
+    path = Path(args.file)
+    if not path.is_file():
+        raise Stop(EXIT_USAGE, f"找不到文件 {args.file}。")
+    try:
+        outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())  # type: ignore[arg-type]
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except importer.UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
+    _print_outcome(outcome, args.dry_run)
+    return EXIT_OK if outcome.valid else EXIT_PROBLEMS
+
+
+def _import_pending_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("--apply", action="store_true",
+                        help="全部通过时写入记录文件并删除已导入的工作簿（合并后在默认分支上运行）")
+
+
+@command("import-pending", _import_pending_args)
+def cmd_import_pending(args: argparse.Namespace) -> int:
+    """检查（或导入）上传到 imports/单位代码/ 的 Excel 名单；供拉取请求检查和合并后的自动导入使用。"""
+    from . import import_ci
+    from .records import SettingsInvalid
+
+    root = resolve_root(args.root)
+    try:
+        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop())  # type: ignore[arg-type]
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    for line in import_ci.text_lines(pending):
+        print(line)
+    summary = import_ci.step_summary(pending, applied=bool(pending.removed))
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(summary)
+    if not pending.files and not pending.problems:
+        print("imports/ 中没有待导入的文件。")
+    elif pending.valid:
+        print("Excel 导入：全部通过。" + ("已写入记录并删除工作簿。" if pending.removed else ""))
+    else:
+        print("Excel 导入：检查未通过，没有写入任何记录。")
+    return EXIT_OK if pending.valid else EXIT_PROBLEMS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
     parser.add_argument("--version", action="version", version=f"pingan {__version__}")

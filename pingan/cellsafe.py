@@ -1,0 +1,59 @@
+"""Writing cells that stay what they are: text stays text, nothing becomes a formula or a number.
+
+Spreadsheets guess: 140121199001011019 typed into a cell becomes 1.40121E+17
+and loses its last digits; "=HYPERLINK(...)" in a name becomes a live formula
+(CSV/formula injection). Every workbook this package writes goes through
+`workbook_options` and `write_text`, so ID numbers, phones and QQ numbers are
+string cells with the text number format, and text starting with = + - @ tab
+or carriage return is a string cell with Excel's quote prefix (it shows as
+typed and stays inert when someone edits it).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+#: First characters that make Excel, WPS or LibreOffice treat typed text as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: The text number format: Excel keeps what is typed into such a cell as text.
+TEXT_FORMAT = "@"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def workbook_options(constant_memory: bool = False) -> dict[str, Any]:
+    """xlsxwriter options that turn off every guess it could make about a string."""
+    return {
+        "constant_memory": constant_memory,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": DATE_FORMAT,
+    }
+
+
+def looks_like_formula(text: str) -> bool:
+    """Text a spreadsheet would evaluate when typed (or when the cell is edited)."""
+    return text.startswith(FORMULA_START)
+
+
+class TextFormats:
+    """The text formats of one workbook: plain text, and text with the quote prefix, per base style."""
+
+    def __init__(self, book: Any, base: dict[str, Any] | None = None):
+        self.book = book
+        self.base = dict(base or {})
+        self._cache: dict[tuple[str, bool], Any] = {}
+
+    def get(self, style: str = "", quoted: bool = False, **extra: Any) -> Any:
+        key = (style, quoted)
+        if key not in self._cache:
+            props = {**self.base, **extra, "num_format": TEXT_FORMAT}
+            if quoted:
+                props["quote_prefix"] = True
+            self._cache[key] = self.book.add_format(props)
+        return self._cache[key]
+
+
+def write_text(sheet: Any, row: int, col: int, text: str, plain: Any, quoted: Any) -> None:
+    """A string cell; formula-looking text gets the quote-prefix format `quoted`."""
+    sheet.write_string(row, col, text, quoted if text.startswith(FORMULA_START) else plain)

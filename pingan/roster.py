@@ -1,0 +1,437 @@
+"""Excel rosters for the office: Attachment 4, quota progress (Attachment 2), insurance lists.
+
+One pass over the records feeds every workbook at once (xlsxwriter's
+constant_memory mode keeps one row per sheet in memory), so the province
+roster with a sheet per unit and the insurance list are written together,
+whatever the number of records. Only the 名额完成情况 sheet waits for the end
+of the pass: it holds the counts.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from . import codelists
+from .cellsafe import DATE_FORMAT, TEXT_FORMAT, workbook_options, write_text
+from .model import Province, Unit, Volunteer
+from .rules.record import age_on
+
+PROVINCE_ROSTER = "全省青年平安志愿者名单汇总表.xlsx"
+INSURANCE_LIST = "保险名单.xlsx"
+INSURANCE_CHANGES = "保险变动名单.xlsx"
+ROSTER_TITLE = "全省青年平安志愿者名单汇总表"
+SUMMARY_SHEET = "汇总"
+PROGRESS_SHEET = "名额完成情况"
+
+#: Attachment 4's columns in its order, preceded by 编号.
+ROSTER_COLUMNS = ("编号", "姓名", "性别", "年龄", "单位", "专业或特长", "身份证号", "健康状况", "服务时间", "服务项目", "联系方式")
+ROSTER_WIDTHS = (15, 10, 5, 5, 30, 16, 21, 8, 22, 24, 26)
+INSURANCE_COLUMNS = ("编号", "姓名", "性别", "出生日期", "身份证号", "单位", "手机")
+INSURANCE_WIDTHS = (15, 10, 5, 11, 21, 16, 13)
+CHANGE_COLUMNS = ("变动", *INSURANCE_COLUMNS, "说明")
+CHANGE_WIDTHS = (6, *INSURANCE_WIDTHS, 40)
+PROGRESS_COLUMNS = ("单位", "类别", "名额", "已登记", "完成比例", "尚余名额", "超龄人数")
+PROGRESS_WIDTHS = (22, 9, 9, 9, 10, 10, 10)
+
+JOIN = "、"
+HEADER_ROW = 2  # 0: title, 1: date and legend, 2: header
+OVERAGE_FILL = "#FFE699"
+_SHEET_NAME_BAD = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
+
+
+def unit_roster_name(unit: Unit) -> str:
+    """The per-unit workbook's fixed file name."""
+    return f"{safe_file_part(unit.name)}青年平安志愿者名单.xlsx"
+
+
+def safe_file_part(text: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip(" .") or "单位"
+
+
+def sheet_name(text: str, taken: set[str]) -> str:
+    """A worksheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the workbook."""
+    base = text.translate(_SHEET_NAME_BAD).strip("'")[:31] or "单位"
+    name, n = base, 2
+    while name.casefold() in taken:
+        suffix = f"({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.casefold())
+    return name
+
+
+def roster_row(v: Volunteer, as_of: date) -> tuple[Any, ...]:
+    """One volunteer as Attachment 4 lists them (单位 = 工作单位, 专业或特长 = 个人特长, 联系方式 = 手机；固定电话)."""
+    contact = f"{v.mobile}；{v.landline}" if v.landline else v.mobile
+    return (v.record_id, v.name, v.sex, age_on(v.birth_date, as_of), v.employer, JOIN.join(v.skills or ()),
+            v.id_number, v.health, JOIN.join(v.service_times), JOIN.join(v.service_items), contact)
+
+
+def insurance_row(v: Volunteer, unit_name: str) -> tuple[Any, ...]:
+    """One volunteer as the insurer needs them (单位 = the recruiting unit, which arranges the cover)."""
+    return (v.record_id, v.name, v.sex, v.birth_date, v.id_number, unit_name, v.mobile)
+
+
+class _Styles:
+    """The formats of one workbook, made once (xlsxwriter formats belong to their workbook)."""
+
+    def __init__(self, book: Any):
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        self.title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
+                                      "valign": "vcenter"})
+        self.note = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "vcenter"})
+        self.header = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2",
+                                       "text_wrap": True})
+        self.cells: dict[tuple[str, bool], tuple[Any, Any]] = {}
+        for kind, props in (("text", {"num_format": TEXT_FORMAT}), ("int", {"num_format": "0", "align": "center"}),
+                            ("date", {"num_format": DATE_FORMAT, "align": "center"}),
+                            ("pct", {"num_format": "0.0%"}), ("signed", {"num_format": "0;[Red]-0"})):
+            for highlighted in (False, True):
+                props_ = {**base, **props, **({"bg_color": OVERAGE_FILL} if highlighted else {})}
+                quoted = {**props_, "quote_prefix": True} if kind == "text" else props_
+                self.cells[(kind, highlighted)] = (book.add_format(props_), book.add_format(quoted))
+        self.total = book.add_format({**base, "bold": True, "num_format": TEXT_FORMAT})
+        self.total_int = book.add_format({**base, "bold": True, "num_format": "0"})
+        self.total_pct = book.add_format({**base, "bold": True, "num_format": "0.0%"})
+
+
+def write_cells(sheet: Any, styles: _Styles, row: int, values: Sequence[Any], highlighted: bool = False) -> None:
+    """One row: numbers as numbers, dates as dates, everything else as inert text cells."""
+    cells = styles.cells
+    for col, value in enumerate(values):
+        if value is None or value == "":
+            sheet.write_blank(row, col, None, cells[("text", highlighted)][0])
+        elif isinstance(value, str):
+            plain, quoted = cells[("text", highlighted)]
+            write_text(sheet, row, col, value, plain, quoted)
+        elif isinstance(value, bool):
+            sheet.write_string(row, col, "是" if value else "否", cells[("text", highlighted)][0])
+        elif isinstance(value, int):
+            sheet.write_number(row, col, value, cells[("int", highlighted)][0])
+        elif isinstance(value, date):
+            sheet.write_datetime(row, col, value, cells[("date", highlighted)][0])
+        else:
+            sheet.write_number(row, col, value, cells[("pct", highlighted)][0])
+
+
+class ListSheet:
+    """A sheet listing people: title, date line, styled header, frozen header, filter, print set-up."""
+
+    def __init__(self, book: Any, styles: _Styles, name: str, title: str, note: str,
+                 columns: Sequence[str], widths: Sequence[int]):
+        self.sheet = sheet = book.add_worksheet(name)
+        self.styles, self.columns = styles, columns
+        last = len(columns) - 1
+        sheet.set_row(0, 28)
+        sheet.merge_range(0, 0, 0, last, title, styles.title)
+        sheet.merge_range(1, 0, 1, last, note, styles.note)
+        for col, (header, width) in enumerate(zip(columns, widths)):
+            sheet.set_column(col, col, width)
+            sheet.write_string(HEADER_ROW, col, header, styles.header)
+        sheet.freeze_panes(HEADER_ROW + 1, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(HEADER_ROW)
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.set_footer("&C第 &P 页，共 &N 页")
+        self.row = HEADER_ROW + 1
+
+    def add(self, values: Sequence[Any], highlighted: bool = False) -> None:
+        write_cells(self.sheet, self.styles, self.row, values, highlighted)
+        self.row += 1
+
+    def close(self) -> None:
+        self.sheet.autofilter(HEADER_ROW, 0, max(self.row - 1, HEADER_ROW), len(self.columns) - 1)
+
+
+@dataclass
+class Progress:
+    """Counts gathered during the pass, for the 名额完成情况 sheet and the command's message."""
+
+    registered: Counter[str] = field(default_factory=Counter)
+    overage: Counter[str] = field(default_factory=Counter)
+    service_types: Counter[str] = field(default_factory=Counter)
+    service_items: Counter[str] = field(default_factory=Counter)
+    left_out: int = 0
+    registered_later: int = 0
+    max_age: int = 45
+
+    @property
+    def total(self) -> int:
+        return sum(self.registered.values())
+
+    def count(self, v: Volunteer, overage: bool) -> None:
+        self.registered[v.unit] += 1
+        self.overage[v.unit] += overage
+        self.service_types[v.service_type] += 1
+        for item in v.service_items:
+            self.service_items["其它" if item.startswith(codelists.OTHER_PREFIX) else item] += 1
+
+
+def write_progress(book: Any, sheet: Any, styles: _Styles, units: Sequence[Unit], progress: Progress,
+                   as_of: date, max_age: int, total_quota: int | None) -> None:
+    """Attachment 2 with progress: per unit and in total, then counts by 服务类型 and 服务项目."""
+    last = len(PROGRESS_COLUMNS) - 1
+    sheet.set_row(0, 28)
+    sheet.merge_range(0, 0, 0, last, "全省青年平安志愿者名额完成情况", styles.title)
+    sheet.merge_range(1, 0, 1, last, f"名单日期：{as_of.isoformat()}　　超龄人数：在名单日期已超过 {max_age} 周岁的人数"
+                      "（年龄条件按登记日期判断，这些志愿者仍在名单中，以黄色标出）", styles.note)
+    for col, (header, width) in enumerate(zip(PROGRESS_COLUMNS, PROGRESS_WIDTHS)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(HEADER_ROW, col, header, styles.header)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
+    row = HEADER_ROW + 1
+    cells = styles.cells
+    for unit in units:
+        done = progress.registered[unit.code]
+        values = (unit.name, unit.category, unit.quota, done)
+        write_cells(sheet, styles, row, values)
+        if unit.quota:
+            sheet.write_number(row, 4, done / unit.quota, cells[("pct", False)][0])
+        else:
+            sheet.write_blank(row, 4, None, cells[("pct", False)][0])
+        sheet.write_number(row, 5, unit.quota - done, cells[("signed", False)][0])
+        sheet.write_number(row, 6, progress.overage[unit.code], cells[("int", False)][0])
+        row += 1
+    quota = sum(unit.quota for unit in units)
+    done = progress.total
+    sheet.write_string(row, 0, "合计", styles.total)
+    sheet.write_blank(row, 1, None, styles.total)
+    sheet.write_number(row, 2, quota, styles.total_int)
+    sheet.write_number(row, 3, done, styles.total_int)
+    if quota:
+        sheet.write_number(row, 4, done / quota, styles.total_pct)
+    else:
+        sheet.write_blank(row, 4, None, styles.total_pct)
+    sheet.write_number(row, 5, quota - done, styles.total_int)
+    sheet.write_number(row, 6, sum(progress.overage.values()), styles.total_int)
+    row += 2
+    notes = []
+    if total_quota is not None and total_quota != quota:
+        notes.append(f"全省总名额（data/province.yaml）为 {total_quota} 人，各单位名额合计 {quota} 人。")
+    if progress.left_out:
+        notes.append(f"有 {progress.left_out} 条记录因有错误未列入名单和统计；运行 pingan validate 可查看具体错误。")
+    if progress.registered_later:
+        notes.append(f"有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+    for note in notes:
+        sheet.write_string(row, 0, note, styles.note)
+        row += 1
+    if notes:
+        row += 1
+    for heading, counter, order in (("服务类型", progress.service_types, codelists.SERVICE_TYPES),
+                                    ("服务项目", progress.service_items, (*codelists.SERVICE_ITEMS, "其它"))):
+        sheet.write_string(row, 0, heading, styles.header)
+        sheet.write_string(row, 1, "人数", styles.header)
+        sheet.write_string(row, 2, "占比", styles.header)
+        row += 1
+        for name in order:
+            write_cells(sheet, styles, row, (name, counter[name]))
+            sheet.write_number(row, 2, counter[name] / done if done else 0, cells[("pct", False)][0])
+            row += 1
+        if heading == "服务项目":
+            sheet.write_string(row, 0, "一名志愿者可参与多个服务项目，人数之和可能大于总人数。", styles.note)
+            row += 1
+        row += 1
+
+
+class RosterWorkbook:
+    """The Attachment 4 workbook: a 汇总 sheet (optional), 名额完成情况, and one sheet per unit."""
+
+    def __init__(self, path: Path, units: Sequence[Unit], province: Province, as_of: date, *,
+                 summary: bool = True, title: str = ROSTER_TITLE):
+        self.book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
+        self.book.set_properties({"title": title, "comments": "由 pingan roster 生成；含个人信息，请妥善保管。"})
+        self.styles = _Styles(self.book)
+        self.units, self.province, self.as_of = list(units), province, as_of
+        self.max_age = province.rules.max_age
+        note = (f"名单日期：{as_of.isoformat()}　　年龄按名单日期计算；黄色底纹：已超过 {self.max_age} 周岁"
+                "（年龄条件按登记日期判断，仍列入名单，由办公室决定）")
+        taken = {SUMMARY_SHEET, PROGRESS_SHEET}
+        self.all = ListSheet(self.book, self.styles, SUMMARY_SHEET, title, note, ROSTER_COLUMNS, ROSTER_WIDTHS) \
+            if summary else None
+        self.progress_sheet = self.book.add_worksheet(PROGRESS_SHEET)
+        self.by_unit = {unit.code: ListSheet(self.book, self.styles, sheet_name(unit.name, taken),
+                                             f"{unit.name}青年平安志愿者名单", note, ROSTER_COLUMNS, ROSTER_WIDTHS)
+                        for unit in self.units}
+        self.progress = Progress(max_age=self.max_age)
+
+    def add(self, v: Volunteer) -> None:
+        row = roster_row(v, self.as_of)
+        overage = row[3] > self.max_age
+        self.progress.count(v, overage)
+        if self.all is not None:
+            self.all.add(row, overage)
+        self.by_unit[v.unit].add(row, overage)
+
+    def close(self, left_out: int = 0, registered_later: int = 0) -> Progress:
+        self.progress.left_out, self.progress.registered_later = left_out, registered_later
+        for sheet in ([self.all] if self.all else []) + list(self.by_unit.values()):
+            sheet.close()
+        total = self.province.total_quota if self.all is not None else None
+        write_progress(self.book, self.progress_sheet, self.styles, self.units, self.progress, self.as_of,
+                       self.max_age, total)
+        self.book.close()
+        return self.progress
+
+
+class InsuranceWorkbook:
+    """保险名单: everyone on the roster, with what the group accident insurance needs."""
+
+    def __init__(self, path: Path, units: dict[str, Unit], as_of: date):
+        self.book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
+        self.book.set_properties({"title": "青年平安志愿者保险名单", "comments": "由 pingan roster 生成；含个人信息，请妥善保管。"})
+        self.styles = _Styles(self.book)
+        self.units = units
+        self.sheet = ListSheet(self.book, self.styles, "保险名单", "青年平安志愿者人身意外伤害保险名单",
+                               f"名单日期：{as_of.isoformat()}　　单位为招募单位", INSURANCE_COLUMNS, INSURANCE_WIDTHS)
+
+    def add(self, v: Volunteer) -> None:
+        self.sheet.add(insurance_row(v, self.units[v.unit].name))
+
+    def close(self) -> None:
+        self.sheet.close()
+        self.book.close()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of 保险变动名单: 新增, 减少 or 变更 (the insured person's details changed)."""
+
+    kind: str
+    row: tuple[Any, ...]
+    note: str = ""
+
+
+def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[Change]:
+    """Compare two {编号: insurance_row} maps: additions, removals, and changed details, in 编号 order."""
+    changes = []
+    for record_id in sorted(before.keys() | after.keys()):
+        old, new = before.get(record_id), after.get(record_id)
+        if old == new:
+            continue
+        if old is None:
+            changes.append(Change("新增", new))  # type: ignore[arg-type]
+        elif new is None:
+            changes.append(Change("减少", old))
+        else:
+            changed = [f"原{column}：{_shown(old[i])}" for i, column in enumerate(INSURANCE_COLUMNS)
+                       if old[i] != new[i]]
+            changes.append(Change("变更", new, "；".join(changed)))
+    return changes
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def write_insurance_changes(path: Path, changes: Iterable[Change], since: date, as_of: date) -> int:
+    """保险变动名单.xlsx; returns the number of lines."""
+    book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
+    book.set_properties({"title": "青年平安志愿者保险变动名单", "comments": "由 pingan roster 生成；含个人信息，请妥善保管。"})
+    styles = _Styles(book)
+    sheet = ListSheet(book, styles, "保险变动名单", "青年平安志愿者保险变动名单",
+                      f"变动期间：{since.isoformat()} 至 {as_of.isoformat()}（以代码仓库的提交历史为准）　　单位为招募单位",
+                      CHANGE_COLUMNS, CHANGE_WIDTHS)
+    count = 0
+    for change in changes:
+        sheet.add((change.kind, *change.row, change.note))
+        count += 1
+    sheet.close()
+    book.close()
+    return count
+
+
+@dataclass
+class Built:
+    """What `build_rosters` wrote and counted."""
+
+    files: list[Path]
+    progress: Progress
+    changes: int | None = None
+
+
+def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | None = None,
+                  since: date | None = None, password: str | None = None) -> Built:
+    """Write the rosters of the repository at `root` into `out` (encrypted when `password` is given).
+
+    Without `units`: the province roster, the insurance list, and with `since`
+    the insurance changes. With `units`: one roster workbook per unit. Files
+    are first written to a private temporary folder; only finished (and, with
+    a password, encrypted) files land in `out`.
+    """
+    import tempfile
+
+    from . import crypto
+    from .records import Tally, repository, valid_volunteers
+
+    found, ctx = repository(root)
+    unknown = [code for code in units or () if code not in found.units]
+    if unknown:
+        raise UnknownUnit(unknown[0])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pingan-roster-") as tmp:
+        work = Path(tmp)
+        tally = Tally()
+        written: list[Path] = []
+        changes = None
+        if units:
+            progress = Progress(max_age=found.province.rules.max_age)  # type: ignore[union-attr]
+            for code in units:
+                unit = found.units[code]
+                name = unit_roster_name(unit)
+                book = RosterWorkbook(work / name, [unit], found.province, as_of, summary=False,
+                                      title=f"{unit.name}青年平安志愿者名单")  # type: ignore[arg-type]
+                unit_tally = Tally()
+                for v in valid_volunteers(root, ctx, unit_tally, unit=code, registered_by=as_of):
+                    book.add(v)
+                part = book.close(len(unit_tally.invalid), unit_tally.registered_later)
+                progress.registered.update(part.registered)
+                progress.overage.update(part.overage)
+                progress.left_out += part.left_out
+                progress.registered_later += part.registered_later
+                written.append(work / name)
+        else:
+            ordered = sorted(found.units.values(), key=lambda u: (codelists.UNIT_CATEGORIES.index(u.category), u.code))
+            roster = RosterWorkbook(work / PROVINCE_ROSTER, ordered, found.province, as_of)  # type: ignore[arg-type]
+            insurance = InsuranceWorkbook(work / INSURANCE_LIST, found.units, as_of)
+            insured: dict[str, tuple[Any, ...]] = {}
+            for v in valid_volunteers(root, ctx, tally, registered_by=as_of):
+                roster.add(v)
+                insurance.add(v)
+                if since is not None:
+                    insured[v.record_id] = insurance_row(v, found.units[v.unit].name)
+            progress = roster.close(len(tally.invalid), tally.registered_later)
+            insurance.close()
+            written += [work / PROVINCE_ROSTER, work / INSURANCE_LIST]
+            if since is not None:
+                from .insurance_changes import insured_at
+
+                found_changes = insurance_changes(insured_at(root, since), insured)
+                changes = write_insurance_changes(work / INSURANCE_CHANGES, found_changes, since, as_of)
+                written.append(work / INSURANCE_CHANGES)
+        final = []
+        for path in written:
+            crypto.deliver(path, out / path.name, password)
+            final.append(out / path.name)
+    return Built(final, progress, changes)
+
+
+class UnknownUnit(Exception):
+    """--unit names a code that is not in data/units/."""
+
+
+__all__ = [
+    "Built", "CHANGE_COLUMNS", "INSURANCE_CHANGES", "UnknownUnit", "build_rosters", "INSURANCE_COLUMNS", "INSURANCE_LIST", "PROGRESS_COLUMNS",
+    "PROGRESS_SHEET", "PROVINCE_ROSTER", "ROSTER_COLUMNS", "SUMMARY_SHEET", "Change", "InsuranceWorkbook",
+    "Progress", "RosterWorkbook", "insurance_changes", "insurance_row", "roster_row", "unit_roster_name",
+    "write_insurance_changes",
+]
