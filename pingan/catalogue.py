@@ -142,6 +142,40 @@ CATALOGUE: dict[str, Entry] = _entries(
 )
 
 
+#: Repository rules (the whole tree) and the pull-request gate; see pingan/rules/repository.py.
+CATALOGUE.update(_entries(
+    ("PLC001", ERROR, "未知的单位文件夹", "文件夹 {folder} 不是 data/units/ 中的单位代码，其中的文件未读取",
+     "记录只能放在 data/volunteers/<单位代码>/ 中；单位代码见 data/units/ 的文件名。", "data/volunteers/太原/taiyuan-00001.yaml"),
+    ("PLC002", ERROR, "文件夹层级不对", "{path} 位于多余的子文件夹中，未读取",
+     "记录直接放在 data/volunteers/<单位代码>/ 下，不要再建子文件夹。", "data/volunteers/taiyuan/2024/taiyuan-00001.yaml"),
+    ("PLC003", ERROR, "不是 YAML 记录文件", "{path} 不是 .yaml 文件，这里只能放志愿者记录",
+     "把记录保存为“编号.yaml”（扩展名是 .yaml，不是 .yml、.txt 或 .xlsx）；其他文件不要放进 data/。", "data/volunteers/taiyuan/名单.xlsx"),
+    ("PLC004", ERROR, "文件名不对", "文件名 {name} 只能由小写英文字母、数字和连字符组成，应为“编号.yaml”",
+     "把文件改名为记录中的编号加 .yaml，如 taiyuan-00001.yaml；不用大写字母、汉字和空格。", "data/volunteers/taiyuan/Taiyuan-00001.yaml"),
+    ("PLC005", ERROR, "符号链接", "{path} 是符号链接，数据仓库中只能有普通文件和文件夹",
+     "删除符号链接，把实际文件放到正确的位置。", "data/volunteers/datong → ../other"),
+    ("QUO001", ERROR, "超出单位名额", "{unit_name}（{unit}）名额 {quota} 人，已登记 {count} 人，超出 {over} 人：{files}",
+     "删除或暂缓登记超出的记录（列出的是最近登记的），或请办公室调整名额；名额见 data/units/ 中的单位文件。",
+     "太原市名额 1000 人，已登记 1001 人"),
+    ("QUO002", ERROR, "超出全省总名额", "全省总名额 {quota} 人，已登记 {count} 人，超出 {over} 人：{files}",
+     "删除或暂缓登记超出的记录（列出的是最近登记的），或由办公室调整 data/province.yaml 中的总名额。",
+     "总名额 30000 人，已登记 30001 人"),
+    ("QUO003", ERROR, "单位名额之和与总名额不符", "各单位名额之和为 {total}，与全省总名额 {quota} 不一致",
+     "办公室调整 data/units/ 中的名额或 data/province.yaml 中的总名额，使两者相等。", "各单位名额之和 29990，总名额 30000"),
+    ("DUP001", ERROR, "身份证号码重复登记", "身份证号码 {masked} 已在 {other} 中登记，一人只能登记一次",
+     "同一人只保留一条记录：与另一单位核实后删除其中一个文件；若是抄错了号码，对照身份证改正。",
+     "taiyuan-00001.yaml 和 datong-00007.yaml 的身份证号码相同"),
+    ("DUP002", WARNING, "可能是同一人", "姓名、出生日期和手机与 {other} 相同，但身份证号码不同，可能是同一人登记了两次",
+     "核对两条记录的身份证号码；确是两个人（如同名同生日）可忽略此警告。", "两个“张伟”，生日和手机相同"),
+    ("AUT001", ERROR, "无权修改该单位的记录", "账号 {author} 不是{unit_name}（{unit}）的维护者，不能修改 {path}",
+     "只修改本单位文件夹中的记录；如需修改，请办公室在 data/units/{unit}.yaml 的“维护者”中加入你的账号。",
+     "大同市的维护者修改了太原市的记录"),
+    ("AUT002", ERROR, "只有管理员可以修改", "账号 {author} 不是管理员，不能修改 {path}",
+     "单位文件和全省设置由办公室（data/province.yaml 中的“管理员”）修改；请把修改意见告诉办公室。",
+     "单位维护者修改了自己单位的名额"),
+))
+
+
 # Excel import (pingan import, imports/<unit>/ in pull requests): the workbook itself
 CATALOGUE.update(_entries(
     ("XLS001", ERROR, "身份证号码存成了数字", "身份证号码被存成了数字（{shown}），后几位已经丢失，无法还原",
@@ -176,9 +210,15 @@ class UnknownCode(KeyError):
     """A rule asked for a code that the catalogue does not define."""
 
 
+class Verbatim(str):
+    """A parameter the rule composed itself (such as a list of files): masked, never shortened."""
+
+
 def _echo(value: object) -> str:
     """A value as it may appear in a message: ID numbers masked, at most MAX_ECHO_CHARS."""
     text = idcard.mask_in_text(str(value))
+    if isinstance(value, Verbatim):
+        return text
     return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 1] + "…"
 
 
@@ -193,4 +233,4 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
-__all__ = ["CATALOGUE", "Entry", "make", "ERROR", "WARNING", "NOTICE"]
+__all__ = ["CATALOGUE", "Entry", "Verbatim", "make", "ERROR", "WARNING", "NOTICE"]

@@ -21,6 +21,12 @@ class Problem:
     level: str
     field: str | None
     message: str
+    #: Every file the problem is about (repository rules name several); empty means just `file`.
+    involves: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    @property
+    def files(self) -> frozenset[str]:
+        return self.involves or frozenset((self.file,))
 
     def at(self, line: int | None, col: int | None) -> Problem:
         return replace(self, line=line, col=col)

@@ -1,17 +1,40 @@
-"""Run the rules over a repository: settings first, then every record."""
+"""Run the rules over a repository: settings, placement, every record, then the repository rules.
+
+Three modes share one pass:
+
+* full (no PATHs): every problem counts;
+* PATHs (as pre-commit calls it): record rules on the PATHs, repository rules
+  over the whole tree, and only problems that involve a PATH are reported;
+* changed since a git ref (pull requests): problems that involve a changed
+  file count; the others were there before and are reported as 提示.
+
+Record results are cached (see cache.py) and, on a cold run, computed by two
+processes.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import multiprocessing
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import catalogue, settings
+from . import cache, catalogue, settings
+from .changes import Change, added, changed_files, touched
 from .loader import Loaded, load_yaml
 from .model import TEXT_KEYS, Province, Unit
-from .problems import Problem, Report
+from .problems import NOTICE, Problem, Report
 from .rules import Context, RecordView, check_record
+from .rules.repository import Entry, RepoContext, check_repository, scan_records, scan_settings
 from .rules.schema import model_problems
+
+#: Worker processes for a cold run (the machines this runs on have two cores).
+JOBS = 2
+#: Below this many records to check, starting a second process costs more than it saves.
+PARALLEL_FROM = 400
+ID = "身份证号码"
 
 
 class NotARepository(Exception):
@@ -72,14 +95,173 @@ def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dic
     return check_record(load_record(path, root), ctx)
 
 
-def validate(root: Path, paths: list[Path] | None = None, today: date | None = None) -> Report:
-    """Record rules on `paths` (default: every record), after the settings they depend on."""
+# --- one record's result, as computed or as cached ------------------------------------------
+
+def _problem_row(p: Problem) -> list[Any]:
+    return [p.file, p.line, p.col, p.code, p.level, p.field, p.message]
+
+
+def check_rel(root: Path, rel: str, ctx: Context) -> cache.Result:
+    """[hash of the bytes, index facts, problems] of one record file."""
+    path = root / rel
+    digest = cache.digest_file(path)  # before reading: a later edit can only make the entry stale, never wrong
+    loaded = load_record(path, root)
+    problems, data = check_record(loaded, ctx)
+    entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))
+    return [digest, list(entry[1:]), [_problem_row(p) for p in problems]]
+
+
+def _check_many(root: Path, rels: list[str], ctx: Context) -> list[cache.Result]:
+    return [check_rel(root, rel, ctx) for rel in rels]
+
+
+def _child(connection: Any, root: Path, rels: list[str], ctx: Context) -> None:
+    try:
+        connection.send(_check_many(root, rels, ctx))
+    finally:
+        connection.close()
+
+
+def check_rels(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> list[cache.Result]:
+    """Results for `rels` in order; with jobs > 1 and enough files, forked processes share the work."""
+    if jobs <= 1 or len(rels) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return _check_many(root, rels, ctx)
+    forking = multiprocessing.get_context("fork")
+    size = -(-len(rels) // jobs)
+    chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
+    children = []
+    for chunk in chunks[1:]:
+        receive, send = forking.Pipe(duplex=False)
+        process = forking.Process(target=_child, args=(send, root, chunk, ctx), daemon=True)
+        process.start()
+        send.close()
+        children.append((process, receive))
+    results = _check_many(root, chunks[0], ctx)  # this process takes the first share itself
+    for process, receive in children:
+        try:
+            results += receive.recv()
+        except EOFError as exc:  # the child died (out of memory, killed): cannot continue honestly
+            raise RuntimeError("a validation worker process stopped unexpectedly") from exc
+        process.join()
+    return results
+
+
+# --- which problems count ---------------------------------------------------------------------
+
+def _unit_of(rel: str) -> str | None:
+    parts = rel.split("/")
+    return parts[2] if len(parts) > 3 and rel.startswith(settings.VOLUNTEERS_DIR + "/") else None
+
+
+def _counts(changed: frozenset[str]) -> Any:
+    """A test: does a problem concern the changed files? Settings and tool changes concern their records."""
+    everything = settings.PROVINCE_FILE in changed or any(p.startswith("pingan/") for p in changed)
+    units = {p.rsplit("/", 1)[-1].removesuffix(".yaml") for p in changed
+             if p.startswith(settings.UNITS_DIR + "/")}
+
+    def counts(problem: Problem) -> bool:
+        files = problem.files
+        if not files.isdisjoint(changed):
+            return True
+        return any((everything and f.startswith(settings.VOLUNTEERS_DIR + "/")) or _unit_of(f) in units
+                   for f in files)
+    return counts
+
+
+def _login(name: str) -> str:
+    return name.strip().removeprefix("@").casefold()
+
+
+def authorship(changes: Iterable[Change], author: str, found: Settings) -> list[Problem]:
+    """Each changed record belongs to a unit the author maintains; settings only by an administrator."""
+    admins = {_login(a) for a in (found.province.admins if found.province else [])}
+    who = _login(author)
+    if who in admins:
+        return []
+    problems = []
+    for path in sorted({path for change in changes for path in change.paths}):
+        unit_code = _unit_of(path)
+        if unit_code is not None:
+            unit = found.units.get(unit_code)
+            if unit is None or who not in {_login(m) for m in unit.maintainers}:
+                problems.append(catalogue.make("AUT001", path, None, author=author, unit=unit_code, path=path,
+                                               unit_name=unit.name if unit else unit_code))
+        elif path == settings.PROVINCE_FILE or path.startswith(settings.UNITS_DIR + "/"):
+            problems.append(catalogue.make("AUT002", path, None, author=author, path=path))
+    return problems
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+def _rel(root: Path, path: Path) -> str:
+    path = path if path.is_absolute() else Path.cwd() / path
+    return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+
+
+def validate(root: Path, paths: list[Path] | None = None, today: date | None = None, *,
+             changed_since: str | None = None, author: str | None = None, use_cache: bool = True,
+             jobs: int = JOBS) -> Report:
+    """Validate the repository at `root`; see the module docstring for the modes.
+
+    Raises NotARepository, and changes.ChangesUnavailable when `changed_since`
+    cannot be resolved by git.
+    """
+    today = today or settings.today()
     found = load_settings(root)
-    targets = record_paths(root) if paths is None else paths
-    report = Report(files=len(targets), problems=list(found.problems))
-    if found.province is None:
-        return report
-    ctx = Context(found.units, found.province, today or settings.today())
-    for path in targets:
-        report.problems += check_file(path, root, ctx)[0]
-    return report
+    changes: list[Change] | None = changed_files(root, changed_since) if changed_since else None
+    known_units = [p.stem for p in (root / settings.UNITS_DIR).glob("*.yaml")]
+    rels, placement = scan_records(root, known_units)
+    problems = found.problems + scan_settings(root) + placement
+
+    if found.province is not None:
+        ctx = Context(found.units, found.province, today)
+        key = cache.run_key(root, today)
+        stored = cache.load(root, key) if use_cache else {}
+        results: dict[str, cache.Result] = {}
+        cold: list[str] = []
+        for rel in rels:
+            hit = stored.get(rel)
+            if hit is not None and hit[0] == cache.digest_file(root / rel):
+                results[rel] = hit
+            else:
+                cold.append(rel)
+        results.update(zip(cold, check_rels(root, cold, ctx, jobs)))
+        if use_cache and (cold or len(stored) != len(results)):
+            cache.save(root, key, results)
+        index = [Entry(rel, *results[rel][1]) for rel in rels]
+        for rel in rels:
+            problems += [Problem(*row) for row in results[rel][2]]
+        recent = added(changes) if changes is not None else frozenset()
+        problems += check_repository(index, RepoContext(found.units, found.province, recent))
+
+    if paths is not None:
+        wanted = frozenset(_rel(root, path) for path in paths)
+        problems = [p for p in problems if not p.files.isdisjoint(wanted)]
+        return Report(files=len(wanted), problems=problems)
+    if changes is not None:
+        changed = touched(changes)
+        counts = _counts(changed)
+        problems = [p if p.level == NOTICE or counts(p) else replace(p, level=NOTICE) for p in problems]
+        if author is not None:
+            problems += authorship(changes, author, found)
+        return Report(files=len(changed), problems=problems)
+    return Report(files=len(rels), problems=problems)
+
+
+def fix_pragma(root: Path, report: Report) -> list[str]:
+    """Add the editor schema comment to each record that lacks it (YML013); the files changed.
+
+    Only regular files inside the repository are rewritten, never through a link.
+    """
+    fixed = []
+    for rel in sorted({p.file for p in report.problems if p.code == "YML013"}):
+        path = root / rel
+        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+            continue
+        raw = path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        body = raw[3:] if bom else raw
+        newline = b"\r\n" if b"\r\n" in body else b"\n"
+        path.write_bytes(settings.SCHEMA_PRAGMA.encode() + newline + body)
+        fixed.append(rel)
+    return fixed

@@ -42,7 +42,7 @@ def test_root_is_found_from_a_subfolder(tmp_path: Path) -> None:
 
 def test_paths_limit_the_check(tmp_path: Path) -> None:
     good_rel, good = record_file(valid_record())
-    bad_rel, bad = record_file(valid_record(编号="taiyuan-00002", 手机="1"))
+    bad_rel, bad = record_file(valid_record(编号="taiyuan-00002", 手机="1", 身份证号码="140121199001011035"))  # another person: the same ID twice is DUP001
     root = make_repo(tmp_path, {good_rel: good, bad_rel: bad})
     assert run("validate", "--root", str(root), str(root / good_rel)).returncode == 0
     assert run("validate", "--root", str(root), str(root / bad_rel)).returncode == 1

@@ -1,0 +1,125 @@
+"""The validation cache: each record's results, reused only while nothing they depend on changed.
+
+A record's result depends on its path and bytes, the settings files, the code
+tables, the tool's own source and libraries, and today's date. The run key
+hashes everything but the record; each record is stored with the hash of its
+bytes. Any difference means the record is checked again, so the cache can
+never hide a change (it is never keyed on size or modification time).
+
+The cache is one JSON file in the gitignored `.cache/pingan/` of the
+repository (JSON, not pickle: a file someone commits there is data, never
+code). It is written only inside the repository and never through a link.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import settings
+
+CACHE_DIR = ".cache/pingan"
+CACHE_FILE = "validate.json"
+FORMAT = 1
+#: Libraries whose data or behaviour the rules depend on (code tables, phone metadata, parsing).
+LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-stdnum", "phonenumbers")
+
+Result = list[Any]  # [digest, entry fields, problems as lists]
+
+
+def digest_bytes(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def digest_file(path: Path) -> str:
+    """The hash of a file's bytes; a link or special file is hashed by what it is, never followed."""
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            return "link:" + os.readlink(path)
+        if not stat.S_ISREG(info.st_mode):
+            return f"special:{stat.S_IFMT(info.st_mode)}"
+        with path.open("rb") as handle:
+            return digest_bytes(handle.read())
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+
+
+def _package_source() -> bytes:
+    """Every source file of the package, so that a changed rule or code table invalidates the cache."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(settings.PACKAGE_DIR.rglob("*.py")):
+        hasher.update(path.relative_to(settings.PACKAGE_DIR).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.digest()
+
+
+def _library_versions() -> str:
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return ";".join(versions)
+
+
+def run_key(root: Path, today: date) -> str:
+    """Everything a record's result depends on besides the record itself."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(f"format {FORMAT}\n{sys.version}\n{_library_versions()}\n{today.isoformat()}\n".encode())
+    hasher.update(_package_source())
+    settings_files = [root / settings.PROVINCE_FILE, *sorted((root / settings.UNITS_DIR).glob("*"))]
+    for path in settings_files:
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + digest_file(path).encode() + b"\0")
+    return hasher.hexdigest()
+
+
+def _cache_path(root: Path) -> Path | None:
+    """The cache file, or None when .cache or .cache/pingan is a link or otherwise unsafe to use."""
+    folder = root
+    for part in CACHE_DIR.split("/"):
+        folder = folder / part
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return None
+    path = folder / CACHE_FILE
+    if path.is_symlink():
+        return None
+    return path
+
+
+def load(root: Path, key: str) -> dict[str, Result]:
+    """The stored results of the last run with the same key ({} when none or unusable)."""
+    path = _cache_path(root)
+    if path is None or not path.is_file():
+        return {}
+    try:
+        stored = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict) or stored.get("key") != key or not isinstance(stored.get("records"), dict):
+        return {}
+    return stored["records"]
+
+
+def save(root: Path, key: str, records: dict[str, Result]) -> None:
+    """Replace the stored results (atomically); silently skipped when the folder is unsafe or read-only."""
+    path = _cache_path(root)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.resolve().is_relative_to(root.resolve()):
+            return
+        temporary = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump({"key": key, "records": records}, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError:
+        return

@@ -1,0 +1,241 @@
+"""Repository rules: checks across files, run over an index built in one pass.
+
+Each rule is `def rule(index, ctx) -> Iterator[Problem]`, listed in REPO_RULES.
+A problem's `involves` names every file it is about, so that a run over some
+PATHs, or over the files a pull request changed, keeps exactly the problems
+that concern those files.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .. import catalogue, idcard, settings
+from ..catalogue import Verbatim
+from ..model import Province, Unit
+from ..problems import Problem
+
+ID = "身份证号码"
+#: How many files a quota message names before "等 N 个文件".
+LISTED_FILES = 20
+_RECORD_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\.yaml")
+#: Files that may sit beside the unit folders or in them without being records.
+_ALLOWED_EXTRA = {"README.md", ".gitkeep"}
+
+
+class Entry(NamedTuple):
+    """One record file as the repository rules see it (plain strings: cheap to cache and compare)."""
+
+    rel: str
+    unit: str
+    record_id: str
+    registered: str
+    id_number: str
+    id_line: int
+    id_col: int
+    person: str
+
+    @classmethod
+    def of(cls, rel: str, data: dict[str, Any] | None, id_at: tuple[int | None, int | None]) -> Entry:
+        """The facts of a record from its normalised data (None when the file could not be read)."""
+        folder, stem = rel.split("/")[-2], rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+        data = data or {}
+        number = data.get(ID)
+        number = number if isinstance(number, str) and idcard.shape_ok(number) else ""
+        record_id = data.get("编号") if isinstance(data.get("编号"), str) else stem
+        registered = data.get("登记日期")
+        person = [data.get(key) for key in ("姓名", "出生日期", "手机")]
+        return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
+                   id_at[0] or 0, id_at[1] or 0,
+                   "\t".join(str(v) for v in person) if all(v is not None for v in person) else "")
+
+
+@dataclass(frozen=True)
+class RepoContext:
+    """What repository rules read besides the index.
+
+    `recent` holds the files that the change under check adds: when a quota is
+    exceeded they count as the latest registrations, so the pull request that
+    pushes a unit over its quota is the one that fails.
+    """
+
+    units: dict[str, Unit]
+    province: Province | None
+    recent: frozenset[str] = frozenset()
+
+
+def _involving(problem: Problem, files: Iterable[str]) -> Problem:
+    return replace(problem, involves=frozenset(files) | {problem.file})
+
+
+def _file_list(rels: list[str]) -> Verbatim:
+    shown = "、".join(rels[:LISTED_FILES])
+    more = f" 等 {len(rels)} 个文件" if len(rels) > LISTED_FILES else ""
+    return Verbatim(shown + more)
+
+
+def _latest_first(entries: list[Entry], ctx: RepoContext) -> list[Entry]:
+    """Most recently registered first: the change's own additions, then by 登记日期, then by 编号."""
+    return sorted(entries, key=lambda e: (e.rel in ctx.recent, e.registered, e.record_id, e.rel), reverse=True)
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+def unit_quotas(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+    """Each unit has at most its 名额 records."""
+    by_unit: dict[str, list[Entry]] = defaultdict(list)
+    for entry in index:
+        by_unit[entry.unit].append(entry)
+    for code, unit in sorted(ctx.units.items()):
+        entries = by_unit.get(code, [])
+        over = len(entries) - unit.quota
+        if over > 0:
+            beyond = [e.rel for e in _latest_first(entries, ctx)[:over]]
+            unit_file = f"{settings.UNITS_DIR}/{code}.yaml"
+            yield _involving(catalogue.make(
+                "QUO001", unit_file, "名额", unit_name=unit.name, unit=code, quota=unit.quota,
+                count=len(entries), over=over, files=_file_list(beyond)), beyond)
+
+
+def province_quota(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+    """All records together stay within 总名额, and the units' quotas add up to it."""
+    if ctx.province is None:
+        return
+    total = ctx.province.total_quota
+    counted = [e for e in index if e.unit in ctx.units]
+    over = len(counted) - total
+    if over > 0:
+        beyond = [e.rel for e in _latest_first(counted, ctx)[:over]]
+        yield _involving(catalogue.make("QUO002", settings.PROVINCE_FILE, "总名额", quota=total,
+                                        count=len(counted), over=over, files=_file_list(beyond)), beyond)
+    quotas = sum(unit.quota for unit in ctx.units.values())
+    if ctx.units and quotas != total:
+        unit_files = [f"{settings.UNITS_DIR}/{code}.yaml" for code in ctx.units]
+        yield _involving(catalogue.make("QUO003", settings.PROVINCE_FILE, "总名额", total=quotas, quota=total),
+                         unit_files)
+
+
+def _groups(index: list[Entry], key: str) -> Iterator[list[Entry]]:
+    seen: dict[str, list[Entry]] = defaultdict(list)
+    for entry in index:
+        value = getattr(entry, key)
+        if value:
+            seen[value].append(entry)
+    for group in seen.values():
+        if len(group) > 1:
+            yield sorted(group, key=lambda e: e.rel)
+
+
+def duplicate_ids(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+    """A normalised ID number is registered once across all units; each copy names the others."""
+    for group in _groups(index, "id_number"):
+        for entry in group:
+            others = [e.rel for e in group if e is not entry]
+            yield _involving(catalogue.make(
+                "DUP001", entry.rel, ID, entry.id_line or None, entry.id_col or None,
+                masked=idcard.mask(entry.id_number), other=_file_list(others)), others)
+
+
+def same_person(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+    """Same 姓名, 出生日期 and 手机 under different ID numbers: probably one person twice (a warning)."""
+    for group in _groups(index, "person"):
+        for entry in group:
+            others = [e.rel for e in group if e.id_number != entry.id_number]
+            if others:
+                yield _involving(catalogue.make("DUP002", entry.rel, "姓名", other=_file_list(others)), others)
+
+
+REPO_RULES = (unit_quotas, province_quota, duplicate_ids, same_person)
+
+
+def check_repository(index: list[Entry], ctx: RepoContext) -> list[Problem]:
+    """Every repository rule over the index."""
+    return [problem for rule in REPO_RULES for problem in rule(index, ctx)]
+
+
+# --- placement: what may stand under data/ ----------------------------------------------------
+
+def _walk(folder: Path, rel: str) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every entry below `folder` (never following symbolic links), with its root-relative path."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        child = f"{rel}/{entry.name}"
+        yield child, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), child)
+
+
+def scan_records(root: Path, units: Iterable[str]) -> tuple[list[str], list[Problem]]:
+    """The record files to read under data/volunteers/, and what stands where it should not.
+
+    Records live only at data/volunteers/<unit>/<编号>.yaml with a lower-case
+    ASCII name. Symbolic links to records are passed on (the loader refuses
+    them with YML011); any other misplaced thing is a placement problem and is
+    not read.
+    """
+    known = set(units)
+    records: list[str] = []
+    problems: list[Problem] = []
+    base = settings.VOLUNTEERS_DIR
+    for rel, entry in _walk(root / base, base):
+        parts = rel.split("/")[2:]  # below data/volunteers/
+        is_link = entry.is_symlink()
+        is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+        if len(parts) == 1:
+            if is_link:
+                problems.append(catalogue.make("PLC005", rel, None, path=rel))
+            elif not is_dir and parts[0] not in _ALLOWED_EXTRA:
+                problems.append(catalogue.make("PLC003", rel, None, path=rel))
+            continue
+        if is_dir:
+            continue
+        folder = parts[0]
+        if folder not in known:
+            problems.append(catalogue.make("PLC001", rel, None, folder=folder))
+        elif len(parts) > 2:
+            problems.append(catalogue.make("PLC005" if is_link else "PLC002", rel, None, path=rel))
+        elif parts[1] in _ALLOWED_EXTRA:
+            continue
+        elif not parts[1].endswith(".yaml"):
+            problems.append(catalogue.make("PLC005" if is_link else "PLC003", rel, None, path=rel))
+        elif not _RECORD_NAME.fullmatch(parts[1]):
+            problems.append(catalogue.make("PLC004", rel, None, name=parts[1]))
+        else:
+            records.append(rel)
+    return records, problems
+
+
+def scan_settings(root: Path) -> list[Problem]:
+    """data/units/ holds only <code>.yaml files, and no links or folders."""
+    problems: list[Problem] = []
+    base = settings.UNITS_DIR
+    for rel, entry in _walk(root / base, base):
+        name = rel.rsplit("/", 1)[-1]
+        if entry.is_symlink():
+            problems.append(catalogue.make("PLC005", rel, None, path=rel))
+        elif entry.is_dir(follow_symlinks=False):
+            continue
+        elif rel.count("/") > 2:
+            problems.append(catalogue.make("PLC002", rel, None, path=rel))
+        elif name in _ALLOWED_EXTRA:
+            continue
+        elif not name.endswith(".yaml"):
+            problems.append(catalogue.make("PLC003", rel, None, path=rel))
+        elif not _RECORD_NAME.fullmatch(name):
+            problems.append(catalogue.make("PLC004", rel, None, name=name))
+    province = root / settings.PROVINCE_FILE
+    if province.is_symlink() or (province.exists() and not stat.S_ISREG(province.lstat().st_mode)):
+        problems.append(catalogue.make("PLC005", settings.PROVINCE_FILE, None, path=settings.PROVINCE_FILE))
+    return problems
+
+
+__all__ = ["Entry", "RepoContext", "REPO_RULES", "check_repository", "scan_records", "scan_settings"]
