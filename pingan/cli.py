@@ -85,33 +85,59 @@ def _root_option(parser: argparse.ArgumentParser) -> None:
 
 def _validate_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="要检查的记录文件（默认：全部）")
-    parser.add_argument("--format", choices=("text", "github", "json"), default="text",
-                        help="输出格式：text（默认）、github（工作流注释）或 json")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="只报告与这些文件有关的问题（pre-commit 这样调用）；默认检查整个仓库")
+    parser.add_argument("--format", choices=("text", "github", "json", "codeclimate"), default="text",
+                        help="输出格式：text（默认）、github（工作流注释）、json 或 codeclimate（GitLab 代码质量报告）")
+    parser.add_argument("--changed-since", metavar="REF",
+                        help="合并请求模式：只有与 REF 以来改动的文件有关的问题才算数，其余降为提示")
+    parser.add_argument("--author", metavar="LOGIN",
+                        help="合并请求的作者账号：改动的记录须属于其维护的单位（管理员不限）；须与 --changed-since 同用")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写校验缓存（.cache/pingan/）")
+    parser.add_argument("--fix", action="store_true", help="为缺少编辑器校验注释（YML013）的记录自动加上这一行")
+
+
+def _repo_path(raw: str, root: Path) -> Path:
+    path = Path(os.path.abspath(raw))  # never resolve links: a linked record is reported, not followed
+    if not path.is_relative_to(root):
+        raise Stop(EXIT_USAGE, f"{raw} 不在数据仓库 {root} 中。")
+    if not path.exists() and not path.is_symlink():
+        raise Stop(EXIT_USAGE, f"找不到文件 {raw}。")
+    return path
 
 
 @command("validate", _validate_args)
 def cmd_validate(args: argparse.Namespace) -> int:
-    """校验志愿者记录：字段、身份证号码、年龄、户籍与居住、代码表等。"""
+    """校验数据仓库：每条记录的字段、身份证号码、年龄、户籍、代码表，以及名额、重复登记、文件位置和修改权限。"""
     from . import report
-    from .validate import NotARepository, validate
+    from .changes import ChangesUnavailable
+    from .validate import NotARepository, fix_pragma, validate
 
     root = resolve_root(args.root)
     today = _today_or_stop()
-    paths = []
-    for raw in args.paths:
-        path = Path(raw).resolve() if Path(raw).is_absolute() else (Path.cwd() / raw).absolute()
-        if not path.is_relative_to(root):
-            raise Stop(EXIT_USAGE, f"{raw} 不在数据仓库 {root} 中。")
-        if not path.exists() and not path.is_symlink():
-            raise Stop(EXIT_USAGE, f"找不到文件 {raw}。")
-        paths.append(path)
+    if args.author and not args.changed_since:
+        raise Stop(EXIT_USAGE, "--author 须与 --changed-since 一起使用。")
+    if args.paths and args.changed_since:
+        raise Stop(EXIT_USAGE, "PATH 与 --changed-since 不能同时使用。")
+    paths = [_repo_path(raw, root) for raw in args.paths]
+
+    def run() -> object:
+        return validate(root, paths or None, today=today, changed_since=args.changed_since,
+                        author=args.author, use_cache=not args.no_cache)
     try:
-        result = validate(root, paths or None, today=today)
+        result = run()
+        if args.fix:
+            fixed = fix_pragma(root, result)
+            if fixed:
+                print(f"已为 {len(fixed)} 个文件加上编辑器校验注释。", file=sys.stderr)
+                result = run()
     except NotARepository as exc:
         raise Stop(EXIT_CANNOT_CONTINUE, f"{exc} 不是数据仓库。") from exc
-    if args.format == "json":
-        print(report.render_json(result))
+    except ChangesUnavailable as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"无法确定 {args.changed_since} 以来改动的文件（需要完整的 git 历史）：{exc}") from exc
+    if args.format in ("json", "codeclimate"):
+        print(report.render_json(result) if args.format == "json" else report.render_codeclimate(result))
+        print(report.summary(result), file=sys.stderr)
     elif args.format == "github":
         for line in report.render_github(result):
             print(line)
@@ -123,6 +149,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for line in report.render_text(result):
             print(line)
     return EXIT_OK if result.valid else EXIT_PROBLEMS
+
+
+@command("owners", _root_option)
+def cmd_owners(args: argparse.Namespace) -> int:
+    """根据各单位的维护者和办公室的管理员生成 .github/CODEOWNERS 和 .gitlab/CODEOWNERS。"""
+    from .owners import write_codeowners
+    from .validate import NotARepository, load_settings
+
+    root = resolve_root(args.root)
+    try:
+        found = load_settings(root)
+    except NotARepository as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"{exc} 不是数据仓库。") from exc
+    if found.problems:
+        raise Stop(EXIT_CANNOT_CONTINUE, "单位或全省设置有错误，请先运行 pingan validate 改正。")
+    for path in write_codeowners(root, found.units, found.province):
+        print(f"已写入 {path.relative_to(root).as_posix()}")
+    return EXIT_OK
+
+
+def _history_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("id_number", metavar="身份证号码", help="要查找的身份证号码（规范形式或原样写法均可）")
+
+
+@command("history", _history_args)
+def cmd_history(args: argparse.Namespace) -> int:
+    """列出仍含有某个身份证号码的全部提交（彻底删除个人信息前后使用）；只显示打码后的号码。
+
+    退出码：0 表示历史中已没有该号码，1 表示仍有提交含有它。
+    """
+    from .history import HistoryUnavailable, holding_commits, masked
+
+    root = resolve_root(args.root)
+    try:
+        held = holding_commits(root, args.id_number)
+    except (HistoryUnavailable, OSError) as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"无法读取 git 历史：{exc}") from exc
+    if not held:
+        print(f"没有任何提交含有身份证号码 {masked(args.id_number)}。")
+        return EXIT_OK
+    print(f"身份证号码 {masked(args.id_number)} 仍在 {len(held)} 个提交中：")
+    for holding in held:
+        print(f"{holding.commit[:12]} {holding.date} {holding.subject}")
+        for path in holding.paths:
+            print(f"    {path}")
+    return EXIT_PROBLEMS
+
+
+def _codes_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE", help="写入的文件（如 docs/reference/codes.md）；默认输出到屏幕")
+
+
+@command("codes", _codes_args)
+def cmd_codes(args: argparse.Namespace) -> int:
+    """由规则目录生成错误代码说明页（代码、级别、含义、改正方法和例子）。"""
+    from .reference import render_codes_page
+
+    page = render_codes_page()
+    if args.out:
+        Path(args.out).write_text(page, encoding="utf-8")
+        print(f"已写入 {args.out}")
+    else:
+        print(page, end="")
+    return EXIT_OK
 
 
 def _schema_args(parser: argparse.ArgumentParser) -> None:

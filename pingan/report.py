@@ -1,6 +1,7 @@
 """Reporters: the same problem list as compiler-style text, GitHub annotations, or JSON."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 
@@ -86,3 +87,27 @@ def render_json(report: Report) -> str:
         "problems": [{"code": p.code, "level": p.level, "file": p.file, "line": p.line, "col": p.col,
                       "field": p.field, "message": p.message} for p in report.sorted()],
     }, ensure_ascii=False, indent=2)
+
+
+CODECLIMATE_SEVERITY = {ERROR: "major", WARNING: "minor", NOTICE: "info"}
+
+
+def render_codeclimate(report: Report) -> str:
+    """A GitLab Code Quality report (Code Climate JSON subset): problems shown inline in merge requests.
+
+    The fingerprint ignores line numbers, so a problem that only moved is not
+    reported as new.
+    """
+    issues = []
+    for p in report.sorted():
+        fingerprint = hashlib.sha256(f"{p.code}\0{p.file}\0{p.field}\0{p.message}".encode()).hexdigest()[:32]
+        issues.append({
+            "type": "issue",
+            "check_name": p.code,
+            "description": f"[{p.code}] {p.message}",
+            "categories": ["Bug Risk"],
+            "severity": CODECLIMATE_SEVERITY.get(p.level, "info"),
+            "fingerprint": fingerprint,
+            "location": {"path": p.file, "lines": {"begin": p.line or 1}},
+        })
+    return json.dumps(issues, ensure_ascii=False, indent=2)
