@@ -206,6 +206,23 @@ CATALOGUE.update(_entries(
 ))
 
 
+# Exemplar stories (docs/stories/posts/): consent of every named person; checked by `pingan site`
+CATALOGUE.update(_entries(
+    ("STY001", ERROR, "事迹开头信息无法读取", "事迹开头 --- 之间的信息无法读取：{detail}",
+     "对照事迹模板 docs/stories/TEMPLATE.md.txt 检查开头部分的缩进、冒号和引号。", "date 2015-05-20（缺少冒号）"),
+    ("STY002", ERROR, "人物写法不对", "“人物”应为列表，每项写“姓名”和“同意公开日期”",
+     "每个人写两行：“- 姓名: 张三”和“  同意公开日期: 2015-05-10”。", "人物: 张三"),
+    ("STY003", ERROR, "缺少同意公开日期", "人物“{name}”缺少同意公开日期（或不是 YYYY-MM-DD 格式的日期）",
+     "取得本人书面同意后，填写同意书上的日期，如“同意公开日期: 2015-05-10”；没有书面同意的，从事迹中删去其姓名。",
+     "只写了“- 姓名: 张三”"),
+    ("STY004", ERROR, "同意日期晚于事迹日期", "人物“{name}”的同意公开日期 {consent} 晚于事迹日期 {date}",
+     "须先取得书面同意再发布；核对同意书日期和事迹的 date。", "同意公开日期 2015-06-01，date 2015-05-20"),
+    ("STY005", ERROR, "人物未在正文中出现", "人物“{name}”没有出现在事迹中（姓名是否写错？）",
+     "“人物”中的姓名要与正文中的写法完全一致；正文中没有这个人，就从“人物”中删去。", "人物写“林晓兰”，正文写“林晓岚”"),
+    ("STY006", ERROR, "正文中的志愿者姓名未列入人物", "事迹中出现了志愿者“{name}”的姓名，但没有列入“人物”并写明同意公开日期",
+     "取得本人书面同意后把姓名和同意日期列入“人物”；没有同意的，从正文中删去姓名。", "正文写到登记在册的志愿者，人物中没有"),
+))
+
 class UnknownCode(KeyError):
     """A rule asked for a code that the catalogue does not define."""
 

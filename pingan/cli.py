@@ -512,6 +512,99 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
     return EXIT_OK if pending.valid else EXIT_PROBLEMS
 
 
+def _site_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("--out", metavar="DIR", help="网站输出文件夹（须不存在、为空或是之前生成的网站）")
+    parser.add_argument("--prepare", action="store_true",
+                        help="只生成数据页到网站源文件的 docs/generated/（供 mkdocs serve 预览），不构建")
+    parser.add_argument("--sources", metavar="DIR",
+                        help="网站源文件（mkdocs.yml、docs/）所在文件夹；默认为本工具所在仓库，其次为数据仓库")
+    parser.add_argument("--stories", metavar="DIR", action="append", default=[],
+                        help="另外加入的事迹文件夹（如演示用的 demo/stories），可重复")
+
+
+def _site_sources(root: Path, sources: str | None) -> Path:
+    from .site import NoSiteSources, site_sources
+
+    try:
+        return site_sources(root, Path(sources) if sources else None)
+    except NoSiteSources as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"找不到网站源文件：{exc} 中没有 mkdocs.yml 和 docs/。") from exc
+
+
+@command("site", _site_args)
+def cmd_site(args: argparse.Namespace) -> int:
+    """生成公开网站：先由记录生成匿名统计等数据页，再运行 mkdocs build --strict。"""
+    from . import report, site
+    from .problems import Report
+
+    if bool(args.out) == bool(args.prepare):
+        raise Stop(EXIT_USAGE, "请指定 --out DIR（构建网站）或 --prepare（只生成数据页），二者选一。")
+    root = resolve_root(args.root)
+    sources = _site_sources(root, args.sources)
+    today = _today_or_stop()
+    stories = [Path(s) for s in args.stories]
+    for folder in stories:
+        if not folder.is_dir():
+            raise Stop(EXIT_USAGE, f"找不到事迹文件夹 {folder}。")
+    try:
+        if args.prepare:
+            generated = site.prepare(root, sources, stories, today)
+        else:
+            generated = site.build(root, Path(args.out), sources, stories, today)
+    except site.NotASiteFolder as exc:
+        raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的，也不像之前生成的网站；为免误删，请换一个文件夹。") from exc
+    except site.BadSettings as exc:
+        lines = "\n".join(report.text_line(p) for p in exc.problems)
+        raise Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成网站；请先运行 pingan validate 改正：\n"
+                   + lines) from exc
+    except site.StoriesRefused as exc:
+        for line in report.render_text(Report(files=0, problems=exc.problems)):
+            print(line)
+        raise Stop(EXIT_PROBLEMS, "事迹中有未取得书面同意的人物，网站没有生成。") from exc
+    except site.MkdocsFailed as exc:
+        print(exc.log, file=sys.stderr)
+        raise Stop(EXIT_CANNOT_CONTINUE, "mkdocs 构建失败（见上面的输出，常见原因是页面中的链接或锚点写错）。") from exc
+    st = generated.statistics
+    for problem in generated.story_problems:
+        print(report.text_line(problem))
+    skipped = f"，{st.skipped} 条记录因格式问题未计入" if st.skipped else ""
+    print(f"统计：已登记 {st.registered} 人，总名额 {st.total_quota} 人{skipped}。")
+    if args.prepare:
+        print(f"已生成数据页：{sources / 'docs' / site.GENERATED}")
+    else:
+        print(f"已生成网站：{Path(args.out)}")
+    return EXIT_OK
+
+
+def _leak_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+    parser.add_argument("--site", metavar="DIR", required=True, help="已生成的网站文件夹")
+    parser.add_argument("--sources", metavar="DIR", help="网站源文件所在文件夹（读取事迹中同意公开的人物和页面用语）")
+    parser.add_argument("--stories", metavar="DIR", action="append", default=[],
+                        help="构建时另外加入的事迹文件夹，可重复")
+
+
+@command("leak-check", _leak_args)
+def cmd_leak_check(args: argparse.Namespace) -> int:
+    """检查已生成的网站中有没有志愿者的身份证号码、电话、QQ、住址和姓名（发布前必须通过）。"""
+    from . import leak
+
+    root = resolve_root(args.root)
+    site_dir = Path(args.site)
+    if not (site_dir / "index.html").is_file():
+        raise Stop(EXIT_USAGE, f"{site_dir} 不是生成的网站（其中没有 index.html）。")
+    sources = _site_sources(root, args.sources)
+    hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
+    for hit in hits:
+        print(f"{site_dir.as_posix().rstrip('/')}/{hit.file}: 错误 [LEAK] 发现{hit.kind} {hit.shown}（记录 {hit.record}）")
+    if hits:
+        print(f"泄露检查未通过：在网站中发现 {len(hits)} 处个人信息，不能发布。")
+        return EXIT_PROBLEMS
+    print(f"泄露检查通过：{site_dir} 中没有发现志愿者的个人信息。")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
     parser.add_argument("--version", action="version", version=f"pingan {__version__}")

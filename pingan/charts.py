@@ -1,0 +1,79 @@
+"""Bar charts of the published statistics as SVG: text stays text, output is byte-for-byte repeatable.
+
+Only published numbers are drawn: a hidden count ("<10", "≥10", "—") gets its
+label but no bar, so the picture never tells more than the table beside it.
+Fonts are not embedded: the SVG names a CJK font stack and the reader's system
+draws the text (no web fonts, nothing fetched).
+"""
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+
+RED = "#c8102e"
+TEXT = "#1a1a1a"
+GRID = "#d9d9d9"
+FONT_STACK = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+              "WenQuanYi Micro Hei", "Noto Sans CJK JP", "DejaVu Sans"]
+_RC = {
+    "svg.fonttype": "none",          # keep text as <text>, searchable and sharp
+    "svg.hashsalt": "pingan",        # stable ids, so builds are reproducible
+    "svg.id": "chart",
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT_STACK,
+    "font.size": 11,
+    "axes.edgecolor": GRID,
+    "axes.labelcolor": TEXT,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "axes.unicode_minus": False,
+}
+
+
+def _numeric(label: str) -> int | None:
+    return int(label) if label.isdigit() else None
+
+
+def bar_chart(title: str, labels: Sequence[str], shown: Sequence[str], *, vertical: bool = False) -> str:
+    """An SVG bar chart of `shown` (published strings) by `labels`; hidden counts get no bar."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    values = [_numeric(s) for s in shown]
+    heights = [v or 0 for v in values]
+    top = max(heights, default=0) or 1
+    with matplotlib.rc_context(_RC):
+        n = len(labels)
+        if vertical:
+            fig = Figure(figsize=(max(6.0, 0.32 * n + 1.5), 3.6))
+        else:
+            fig = Figure(figsize=(6.4, max(1.6, 0.38 * n + 0.9)))
+        FigureCanvasSVG(fig)
+        ax = fig.add_subplot()
+        positions = list(range(n))
+        if vertical:
+            ax.bar(positions, heights, color=RED, width=0.7)
+            ax.set_xticks(positions, labels, rotation=90, fontsize=8)
+            ax.set_ylim(0, top * 1.15)
+            ax.grid(axis="y", color=GRID, linewidth=0.6)
+        else:
+            ax.barh(positions, heights, color=RED, height=0.6)
+            ax.set_yticks(positions, labels)
+            ax.invert_yaxis()
+            ax.set_xlim(0, top * 1.25)
+            ax.grid(axis="x", color=GRID, linewidth=0.6)
+            for pos, text, value in zip(positions, shown, values):
+                ax.text((value or 0) + top * 0.01, pos, text, va="center", ha="left", color=TEXT, fontsize=10)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title, color=TEXT, fontsize=12, loc="left")
+        fig.tight_layout()
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+    return out.getvalue()

@@ -1,0 +1,364 @@
+"""The public site: generate the data pages from the records, then run `mkdocs build --strict`.
+
+Site sources (mkdocs.yml, docs/, overrides/) come from the checkout that holds
+this package, or else from the data repository (a unit's private repository is a
+copy of this template). Records always come from the data repository (--root).
+The build runs in a temporary copy of the sources, so the checkout is never
+written to and two builds can run at once; `prepare` writes the same pages into
+the sources themselves for `mkdocs serve`.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import settings, stats
+from .charts import bar_chart
+from .model import Province, Unit
+from .problems import ERROR, Problem
+from .stories import Story, check_stories, read_stories, site_vocabulary
+
+GENERATED = "generated"
+POSTS = "stories/posts"
+DEMO_POSTS = "stories/posts/demo"
+SOURCE_PARTS = ("mkdocs.yml", "docs", "overrides")
+LATEST_STORIES = 3
+
+
+class NoSiteSources(Exception):
+    """Neither the tool's checkout nor the data repository holds mkdocs.yml and docs/."""
+
+
+class NotASiteFolder(Exception):
+    """The output folder holds files that do not look like an earlier build: refuse to empty it."""
+
+
+class BadSettings(Exception):
+    """data/province.yaml or a unit file is invalid: nothing trustworthy can be published."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+class StoriesRefused(Exception):
+    """A story names someone without recorded consent: the site must not be built."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+class MkdocsFailed(Exception):
+    """mkdocs build --strict failed; `log` is its output."""
+
+    def __init__(self, log: str):
+        super().__init__(log)
+        self.log = log
+
+
+def tool_checkout() -> Path:
+    return settings.PACKAGE_DIR.parent
+
+
+def has_sources(folder: Path) -> bool:
+    return (folder / "mkdocs.yml").is_file() and (folder / "docs").is_dir()
+
+
+def site_sources(root: Path, explicit: Path | None = None) -> Path:
+    """Where mkdocs.yml and docs/ are read from: `explicit`, the tool's checkout, else the data repository."""
+    for folder in (explicit,) if explicit else (tool_checkout(), root):
+        if folder is not None and has_sources(folder):
+            return folder.resolve()
+    raise NoSiteSources(explicit or root)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown of the data pages
+
+def cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (no HTML, no column break, no emphasis)."""
+    escaped = html.escape(str(text), quote=False).replace("|", "&#124;")
+    for ch in "\\*_`[]":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped.replace("\n", " ")
+
+
+def long_date(day: date) -> str:
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else "—"
+
+
+def render_progress(st: stats.Statistics) -> str:
+    if not st.registered:
+        return (f"截至 {long_date(st.as_of)}，暂无登记数据；全省总名额 **{st.total_quota}** 人。"
+                "各单位完成登记后，这里会显示招募进度。\n")
+    return (f"截至 {long_date(st.as_of)}，全省已登记青年平安志愿者 **{st.registered}** 人，"
+            f"总名额 **{st.total_quota}** 人，完成 **{percent(st.registered, st.total_quota)}**。\n")
+
+
+def render_contacts(province: Province | None) -> str:
+    if province is None or not province.public_contacts:
+        return "暂无公开联系人。\n"
+    lines = ["| 姓名 | 职务 | 电话 | 电子邮箱 |", "| --- | --- | --- | --- |"]
+    for c in province.public_contacts:
+        lines.append(f"| {cell(c.name)} | {cell(c.title or '')} | {cell(c.phone or '')} | {cell(c.email or '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_quotas(units: Sequence[Unit]) -> str:
+    lines = ["| 单位 | 类别 | 名额（人） |", "| --- | --- | ---: |"]
+    for u in units:
+        lines.append(f"| {cell(u.name)} | {cell(u.category)} | {u.quota} |")
+    lines.append(f"| **总计** | | **{sum(u.quota for u in units)}** |")
+    return "\n".join(lines) + "\n"
+
+
+def render_demo_sites(units: Sequence[Unit]) -> str:
+    with_sites = [u for u in units if u.demo_sites]
+    if not with_sites:
+        return "暂无示范点。各单位报送示范点后，这里会按单位列出。\n"
+    parts = []
+    for u in with_sites:
+        parts += [f"### {cell(u.name)}", "", "| 示范点 | 所在地区 | 简介 |", "| --- | --- | --- |"]
+        parts += [f"| {cell(s.name)} | {cell(s.region or '')} | {cell(s.summary or '')} |" for s in u.demo_sites or ()]
+        parts.append("")
+    return "\n".join(parts)
+
+
+def render_latest(stories: Iterable[Story], posts_prefix: str = POSTS) -> str:
+    """Up to three newest published stories, linked relative to docs/ (the home page includes this)."""
+    dated = sorted((s for s in stories if not s.draft and s.date and not s.error),
+                   key=lambda s: (s.date, s.rel), reverse=True)[:LATEST_STORIES]
+    if not dated:
+        return "暂无事迹。\n"
+    return "\n".join(f"- {long_date(s.date)}：[{cell(s.title)}]({posts_prefix}/{s.rel})" for s in dated) + "\n"
+
+
+def _unit_table(st: stats.Statistics) -> list[str]:
+    lines = ["| 单位 | 类别 | 名额 | 已登记 | 完成比例 |", "| --- | --- | ---: | ---: | --- |"]
+    for u in st.units:
+        meter = (f'<meter min="0" max="{u.quota}" value="{min(u.registered, u.quota)}" '
+                 f'aria-label="{html.escape(u.name)}完成比例"></meter> {percent(u.registered, u.quota)}')
+        lines.append(f"| {cell(u.name)} | {cell(u.category)} | {u.quota} | {u.registered} | {meter} |")
+    lines.append(f"| **合计** | | **{st.total_quota}** | **{st.registered}** | "
+                 f"**{percent(st.registered, st.total_quota)}** |")
+    return lines
+
+
+def _table_markdown(t: stats.Table) -> list[str]:
+    if t.two_way:
+        head = f"| 单位 | {' | '.join(cell(c) for c in t.columns)} | 合计 |"
+        lines = [head, "| --- |" + " ---: |" * (len(t.columns) + 1)]
+        for i, row in enumerate(t.rows):
+            values = " | ".join(t.shown[("c", i, j)] for j in range(len(t.columns)))
+            lines.append(f"| {cell(row)} | {values} | {t.row_totals[i]} |")
+        totals = " | ".join(f"**{t.shown[('col', j)]}**" for j in range(len(t.columns)))
+        lines.append(f"| **全省** | {totals} | **{t.total}** |")
+        return lines
+    lines = [f"| {cell(t.attribute)} | 人数 |", "| --- | ---: |"]
+    lines += [f"| {cell(c)} | {t.shown[('c', 0, j)]} |" for j, c in enumerate(t.columns)]
+    label = "登记人数（每人可计入多项）" if t.multi else "合计"
+    lines.append(f"| **{label}** | **{t.total}** |")
+    return lines
+
+
+def _chart_values(t: stats.Table) -> list[str]:
+    if t.two_way:
+        return [t.shown[("col", j)] for j in range(len(t.columns))]
+    return [t.shown[("c", 0, j)] for j in range(len(t.columns))]
+
+
+RULES_TEXT = """\
+## 统计规则 {#rules}
+
+本页只公布人数，不公布任何一名志愿者的信息。为防止从统计数字认出个人：
+
+- 各单位的名额、已登记人数和全省合计是准确数字；
+- 其他表格中，1 至 9 人的数字一律显示为“<10”；
+- 如果由表中的合计和其他数字能推算出某个“<10”的实际人数，就再隐藏一个 10 人以上的数字，显示为“≥10”；
+  仍无法避免推算的，整张表不公布，显示为“—”；
+- 表格最细到“单位 × 一项情况”（如各单位的性别），其余只按全省统计；不公布县区一级的数字。
+
+图表只画出公布的准确数字；“<10”“≥10”的项目只标注文字，不画长度。年龄按登记当日的周岁计算。
+"""
+
+
+def render_stats(st: stats.Statistics, charts: dict[str, str], csv_name: str) -> str:
+    """The whole statistics page (docs/generated/stats.md)."""
+    out = ["# 数据统计", "", render_progress(st)]
+    if not st.registered:
+        out += ["暂无数据：还没有可以统计的登记记录。", ""]
+    out += [RULES_TEXT, "## 各单位登记进度 {#units}", "", *_unit_table(st), ""]
+    for t in st.tables:
+        out += [f"## {t.title} {{#{t.key}}}", ""]
+        if t.withheld:
+            out += ["人数较少，为防止推算出个人情况，本表不公布分项数字。", ""]
+        elif t.key in charts:
+            out += [f"![{cell(t.title)}条形图，数字见下表]({charts[t.key]}){{ .pa-chart }}", ""]
+        out += [*_table_markdown(t), ""]
+    if st.skipped:
+        out += [f"另有 {st.skipped} 条记录因格式问题未计入。", ""]
+    out += ["## 下载 {#download}", "",
+            f"本页公布的全部数字（与上面的表格完全相同）：[下载 CSV 文件]({csv_name})。", ""]
+    return "\n".join(out)
+
+
+def render_csv(st: stats.Statistics) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["表", "行", "列", "人数"])
+    writer.writerows(stats.published_rows(st))
+    return "\ufeff" + buffer.getvalue()  # BOM: Excel opens UTF-8 CSV correctly
+
+
+# ---------------------------------------------------------------------------------------------
+# Generation and build
+
+@dataclass
+class Generated:
+    """What one generation produced: the statistics, the names seen, and the files written."""
+
+    statistics: stats.Statistics
+    names: set[str] = field(default_factory=set)
+    files: list[Path] = field(default_factory=list)
+    story_problems: list[Problem] = field(default_factory=list)
+
+
+def load_repository(root: Path) -> tuple[dict[str, Unit], Province]:
+    from .validate import load_settings
+
+    found = load_settings(root)
+    errors = [p for p in found.problems if p.level == ERROR]
+    if found.province is None or errors:
+        raise BadSettings(errors)
+    return found.units, found.province
+
+
+def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None) -> Generated:
+    """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`."""
+    units, province = load_repository(root)
+    people = stats.load_people(root, units, workers)
+    st = stats.compute(people.people, units, province, today or settings.today(), len(people.skipped))
+    out = docs / GENERATED
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "charts").mkdir(parents=True)
+    charts: dict[str, str] = {}
+    written: list[Path] = []
+    for t in st.tables:
+        if t.withheld:
+            continue
+        svg = bar_chart(t.title, t.columns, _chart_values(t), vertical=t.key == "month")
+        path = out / "charts" / f"{t.key}.svg"
+        path.write_text(svg, encoding="utf-8")
+        charts[t.key] = f"charts/{t.key}.svg"
+        written.append(path)
+    csv_name = "stats.csv"
+    ordered = stats.ordered_units(units)
+    stories = read_stories(docs / POSTS)
+    pages = {
+        "stats.md": render_stats(st, charts, csv_name),
+        csv_name: render_csv(st),
+        "progress.md": render_progress(st),
+        "contacts.md": render_contacts(province),
+        "quotas.md": render_quotas(ordered),
+        "demo-sites.md": render_demo_sites(ordered),
+        "latest-stories.md": render_latest(stories),
+    }
+    for name, text in pages.items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    problems = check_stories(stories, people.names, site_vocabulary(docs))
+    return Generated(st, people.names, written, problems)
+
+
+def copy_stories(folders: Iterable[Path], docs: Path) -> list[Path]:
+    """Copy extra story folders (the demo's samples) into docs/stories/posts/demo/."""
+    target = docs / DEMO_POSTS
+    if target.exists():
+        shutil.rmtree(target)
+    copied = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.md")):
+            target.mkdir(parents=True, exist_ok=True)
+            copied.append(Path(shutil.copy2(path, target / path.name)))
+    return copied
+
+
+def prepare(root: Path, sources: Path, stories: Sequence[Path] = (), today: date | None = None) -> Generated:
+    """Generate the data pages into the sources themselves (for `mkdocs serve`)."""
+    copy_stories(stories, sources / "docs")
+    generated = generate(root, sources / "docs", today)
+    _refuse_stories(generated)
+    return generated
+
+
+def _refuse_stories(generated: Generated) -> None:
+    errors = [p for p in generated.story_problems if p.level == ERROR]
+    if errors:
+        raise StoriesRefused(errors)
+
+
+def _staging_copy(sources: Path, staging: Path) -> None:
+    docs = (sources / "docs").resolve()
+    ours = {docs / GENERATED, docs / DEMO_POSTS}  # replaced by every build; everything else is content
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder).resolve()
+        return {n for n in names if here / n in ours or n in ("__pycache__", ".cache")}
+
+    for part in SOURCE_PARTS:
+        src = sources / part
+        if src.is_dir():
+            shutil.copytree(src, staging / part, ignore=ignore)
+        elif src.is_file():
+            shutil.copy2(src, staging / part)
+
+
+def check_output(out: Path) -> None:
+    """Refuse to empty a non-empty folder unless it looks like an earlier build."""
+    if out.is_dir() and any(out.iterdir()) and not (out / "sitemap.xml").exists():
+        raise NotASiteFolder(out)
+
+
+def mkdocs_build(project: Path, out: Path) -> str:
+    """`mkdocs build --strict` of the project in `project` (run there: the jieba dictionary path is relative)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
+                           "-f", "mkdocs.yml", "-d", str(out)],
+                          cwd=project, env=env, capture_output=True, text=True, check=False)
+    log = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise MkdocsFailed(log)
+    return log
+
+
+def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[Path] = (),
+          today: date | None = None, workers: int | None = None) -> Generated:
+    """Generate the data pages and build the whole site into `out` (see module docstring)."""
+    out = out.resolve()
+    check_output(out)
+    src = site_sources(root, sources)
+    with tempfile.TemporaryDirectory(prefix="pingan-site-") as tmp:
+        staging = Path(tmp)
+        _staging_copy(src, staging)
+        copy_stories(stories, staging / "docs")
+        generated = generate(root, staging / "docs", today, workers)
+        _refuse_stories(generated)
+        mkdocs_build(staging, out)
+    return generated

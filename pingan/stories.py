@@ -1,0 +1,179 @@
+"""Exemplar stories: read their front matter and check that every named person consented.
+
+What "named" means here (kept simple on purpose, and said so in the office guide):
+
+* every entry of a story's `人物` list must give `姓名` and a `同意公开日期` that is
+  a real date no later than the story's date (STY002–STY004);
+* every listed name must actually occur in the story (STY005), so a typo cannot
+  leave the real spelling uncovered;
+* the full name of any volunteer in the records that occurs in the story must be
+  listed (STY006) — except names that are also ordinary words of the site's own
+  hand-written pages (e.g. a record named 文明 against "不文明行为").
+
+A person who is not in the records (a police officer, a passer-by) cannot be
+recognised by a program; the office's review covers them.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import catalogue
+from .problems import Problem
+
+PERSONS_KEY = "人物"
+NAME_KEY = "姓名"
+CONSENT_KEY = "同意公开日期"
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)---[ \t]*\r?\n", re.S)
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+@dataclass
+class Story:
+    """One story file: where it is, its front matter and its body."""
+
+    path: Path
+    rel: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    error: str | None = None
+
+    @property
+    def date(self) -> date | None:
+        value = self.meta.get("date")
+        if isinstance(value, dict):
+            value = value.get("created")
+        if isinstance(value, datetime):
+            return value.date()
+        return value if isinstance(value, date) else None
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.meta.get("draft"))
+
+    @property
+    def title(self) -> str:
+        if isinstance(self.meta.get("title"), str):
+            return self.meta["title"]
+        found = _HEADING.search(self.body)
+        return found.group(1) if found else self.path.stem
+
+    @property
+    def persons(self) -> list[Any]:
+        value = self.meta.get(PERSONS_KEY)
+        return value if isinstance(value, list) else []
+
+    def consented_names(self) -> set[str]:
+        """Names listed with a consent date (what the leak check allows)."""
+        return {p[NAME_KEY] for p in self.persons
+                if isinstance(p, dict) and isinstance(p.get(NAME_KEY), str) and isinstance(p.get(CONSENT_KEY), date)}
+
+    def line_of(self, needle: str) -> int | None:
+        text = self.path.read_text(encoding="utf-8")
+        index = text.find(needle)
+        return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def read_story(path: Path, rel: str) -> Story:
+    text = path.read_text(encoding="utf-8")
+    story = Story(path, rel, body=text)
+    found = _FRONT.match(text)
+    if not found:
+        return story
+    story.body = text[found.end():]
+    try:
+        meta = yaml.load(found.group(1), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        story.error = str(getattr(exc, "problem", "") or exc)
+        return story
+    if isinstance(meta, dict):
+        story.meta = meta
+    elif meta is not None:
+        story.error = "不是“键: 值”的映射"
+    return story
+
+
+def read_stories(posts: Path, base: Path | None = None) -> list[Story]:
+    """Every story under `posts` (the blog's posts folder), in file-name order."""
+    if not posts.is_dir():
+        return []
+    base = base or posts
+    return [read_story(p, p.relative_to(base).as_posix()) for p in sorted(posts.rglob("*.md"))]
+
+
+def persons_listed(story: Story) -> Iterator[Problem]:
+    if story.error:
+        yield catalogue.make("STY001", story.rel, None, 1, 1, detail=story.error)
+        return
+    persons = story.meta.get(PERSONS_KEY)
+    if persons is None:
+        return
+    line = story.line_of(f"{PERSONS_KEY}:")
+    if not isinstance(persons, list):
+        yield catalogue.make("STY002", story.rel, PERSONS_KEY, line, 1)
+        return
+    for index, entry in enumerate(persons):
+        name = entry.get(NAME_KEY) if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            yield catalogue.make("STY002", story.rel, f"{PERSONS_KEY}[{index + 1}]", line, 1)
+            continue
+        where = story.line_of(f"{NAME_KEY}: {name}") or line
+        consent = entry.get(CONSENT_KEY)
+        if isinstance(consent, datetime):
+            consent = consent.date()
+        if not isinstance(consent, date):
+            yield catalogue.make("STY003", story.rel, f"{PERSONS_KEY}[{index + 1}]", where, 1, name=name)
+        elif story.date and consent > story.date:
+            yield catalogue.make("STY004", story.rel, f"{PERSONS_KEY}[{index + 1}]", where, 1,
+                                 name=name, consent=consent.isoformat(), date=story.date.isoformat())
+        if name not in _plain(story.body):
+            yield catalogue.make("STY005", story.rel, f"{PERSONS_KEY}[{index + 1}]", where, 1, name=name)
+
+
+def _plain(text: str) -> str:
+    """Story text as a reader sees it for name matching: zero-width characters removed."""
+    return re.sub("[\u200b-\u200d\ufeff]", "", text)
+
+
+def unlisted_volunteers(story: Story, names: Iterable[str], vocabulary: str) -> Iterator[Problem]:
+    """Full names of recorded volunteers that occur in the story without being listed."""
+    if story.error:
+        return
+    listed = {p.get(NAME_KEY) for p in story.persons if isinstance(p, dict)}
+    body = _plain(story.body)
+    for name in sorted(n for n in names if n in body and n not in listed and n not in vocabulary):
+        yield catalogue.make("STY006", story.rel, None, story.line_of(name), 1, name=name)
+
+
+def check_stories(stories: list[Story], names: Iterable[str] = (), vocabulary: str = "") -> list[Problem]:
+    """Every consent problem of `stories`; drafts are not published and not checked."""
+    names = set(names)
+    problems: list[Problem] = []
+    for story in stories:
+        if story.draft:
+            continue
+        problems += persons_listed(story)
+        problems += unlisted_volunteers(story, names, vocabulary)
+    return problems
+
+
+def site_vocabulary(docs: Path) -> str:
+    """The text of the hand-written pages (not generated pages, not stories): ordinary site words."""
+    parts = []
+    for path in sorted(docs.rglob("*.md")):
+        rel = path.relative_to(docs).as_posix()
+        if rel.startswith(("generated/", "stories/posts/")):
+            continue
+        parts.append(path.read_text(encoding="utf-8"))
+    return _plain("\n".join(parts))
