@@ -36,24 +36,6 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_START)
 
 
-class TextFormats:
-    """The text formats of one workbook: plain text, and text with the quote prefix, per base style."""
-
-    def __init__(self, book: Any, base: dict[str, Any] | None = None):
-        self.book = book
-        self.base = dict(base or {})
-        self._cache: dict[tuple[str, bool], Any] = {}
-
-    def get(self, style: str = "", quoted: bool = False, **extra: Any) -> Any:
-        key = (style, quoted)
-        if key not in self._cache:
-            props = {**self.base, **extra, "num_format": TEXT_FORMAT}
-            if quoted:
-                props["quote_prefix"] = True
-            self._cache[key] = self.book.add_format(props)
-        return self._cache[key]
-
-
 def write_text(sheet: Any, row: int, col: int, text: str, plain: Any, quoted: Any) -> None:
     """A string cell; formula-looking text gets the quote-prefix format `quoted`."""
     sheet.write_string(row, col, text, quoted if text.startswith(FORMULA_START) else plain)

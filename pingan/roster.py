@@ -18,7 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from . import codelists
-from .cellsafe import DATE_FORMAT, TEXT_FORMAT, workbook_options, write_text
+from .cellsafe import DATE_FORMAT, FORMULA_START, TEXT_FORMAT, workbook_options, write_text
 from .model import Province, Unit, Volunteer
 from .rules.record import age_on
 
@@ -42,6 +42,7 @@ PROGRESS_WIDTHS = (22, 9, 9, 9, 10, 10, 10)
 JOIN = "、"
 HEADER_ROW = 2  # 0: title, 1: date and legend, 2: header
 OVERAGE_FILL = "#FFE699"
+_FORMULA_FIRST = frozenset(FORMULA_START)
 _SHEET_NAME_BAD = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
 
 
@@ -117,6 +118,18 @@ def write_cells(sheet: Any, styles: _Styles, row: int, values: Sequence[Any], hi
             sheet.write_datetime(row, col, value, cells[("date", highlighted)][0])
         else:
             sheet.write_number(row, col, value, cells[("pct", highlighted)][0])
+
+
+def _write_roster_row(sheet: Any, row: int, values: tuple[Any, ...], text: Any, quoted: Any, number: Any) -> None:
+    """The hot path of a roster row: column 3 (年龄) is a number, the others are text (maybe empty)."""
+    write_string = sheet.write_string
+    for col, value in enumerate(values):
+        if col == 3:
+            sheet.write_number(row, col, value, number)
+        elif value:
+            write_string(row, col, value, quoted if value[0] in _FORMULA_FIRST else text)
+        else:
+            sheet.write_blank(row, col, None, text)
 
 
 class ListSheet:
@@ -268,9 +281,12 @@ class RosterWorkbook:
         row = roster_row(v, self.as_of)
         overage = row[3] > self.max_age
         self.progress.count(v, overage)
-        if self.all is not None:
-            self.all.add(row, overage)
-        self.by_unit[v.unit].add(row, overage)
+        text, quoted = self.styles.cells[("text", overage)]
+        number = self.styles.cells[("int", overage)][0]
+        for target in (self.all, self.by_unit[v.unit]):
+            if target is not None:
+                _write_roster_row(target.sheet, target.row, row, text, quoted, number)
+                target.row += 1
 
     def close(self, left_out: int = 0, registered_later: int = 0) -> Progress:
         self.progress.left_out, self.progress.registered_later = left_out, registered_later

@@ -1,0 +1,126 @@
+"""Import for units without Python: workbooks uploaded to imports/<unit>/ through the web interface.
+
+In a pull request the check runs `pingan import-pending` (nothing is written)
+and puts every row error into the step summary. After the merge, the workflow
+on the default branch runs `pingan import-pending --apply`: the rows become
+record files and the workbooks are deleted, and the workflow commits both in
+one commit. Nothing is written unless every pending workbook passes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import catalogue
+from .importer import Outcome, import_file, row_line, sorted_problems
+from .problems import ERROR, Problem
+from .records import repository
+
+IMPORTS_DIR = "imports"
+#: Files that may stay in imports/ (instructions, empty-folder markers).
+KEPT = {"README.md", ".gitkeep"}
+SUFFIXES = (".xlsx", ".csv")
+
+
+@dataclass
+class Pending:
+    """The workbooks waiting in imports/, what is wrong with the folder itself, and the import results."""
+
+    files: dict[str, Path] = field(default_factory=dict)  # unit code -> file
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.level == ERROR for p in self.problems) and all(o.valid for o in self.outcomes)
+
+
+def find_pending(root: Path, units: set[str]) -> Pending:
+    """One workbook per unit folder under imports/; anything else there is a problem."""
+    pending = Pending()
+    base = root / IMPORTS_DIR
+    if not base.is_dir():
+        return pending
+    by_unit: dict[str, list[Path]] = {}
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if path.name in KEPT:
+            continue
+        parts = path.relative_to(base).parts
+        if len(parts) != 2 or parts[0] not in units or path.is_symlink() or path.suffix.lower() not in SUFFIXES:
+            pending.problems.append(catalogue.make("XLS010", rel, None, path=rel))
+            continue
+        by_unit.setdefault(parts[0], []).append(path)
+    for unit, paths in by_unit.items():
+        if len(paths) > 1:
+            names = "、".join(p.relative_to(root).as_posix() for p in paths)
+            pending.problems.append(catalogue.make("XLS011", f"{IMPORTS_DIR}/{unit}", None, unit=unit,
+                                                   count=len(paths), files=catalogue.Verbatim(names)))
+        else:
+            pending.files[unit] = paths[0]
+    return pending
+
+
+def run_pending(root: Path, *, apply: bool = False, today: date | None = None) -> Pending:
+    """Check every pending workbook; with `apply` and all valid, write the records and delete the workbooks."""
+    found, _ctx = repository(root, today)
+    pending = find_pending(root, set(found.units))
+    for unit, path in sorted(pending.files.items()):
+        source = path.relative_to(root).as_posix()
+        pending.outcomes.append(import_file(root, path, unit, dry_run=True, source=source, today=today))
+    if apply and pending.valid and pending.files:
+        pending.outcomes = []
+        for unit, path in sorted(pending.files.items()):
+            source = path.relative_to(root).as_posix()
+            pending.outcomes.append(import_file(root, path, unit, source=source, today=today))
+            path.unlink()
+            pending.removed.append(source)
+    return pending
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def step_summary(pending: Pending, applied: bool) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY (or a GitLab job log): one table of row errors per workbook."""
+    lines = ["## Excel 批量导入", ""]
+    if not pending.files and not pending.problems:
+        return "\n".join(lines + ["imports/ 中没有待导入的文件。", ""])
+    for problem in pending.problems:
+        lines.append(f"- **{problem.level}** {_cell(problem.message)}")
+    if pending.problems:
+        lines.append("")
+    for outcome in pending.outcomes:
+        lines.append(f"### {outcome.source}")
+        lines.append("")
+        if outcome.valid:
+            verb = "已" if applied else "合并后将"
+            added = sum(1 for _, action in outcome.written if action == "新增")
+            changed = sum(1 for _, action in outcome.written if action == "更新")
+            lines.append(f"检查通过：共 {outcome.rows} 行，{verb}新增 {added} 条、更新 {changed} 条，"
+                         f"{outcome.unchanged} 条没有变化。")
+        else:
+            errors = sum(1 for p in outcome.problems if p.level == ERROR)
+            lines.append(f"检查未通过：共 {outcome.rows} 行，{errors} 个错误。请在 Excel 中改正后重新上传同名文件。")
+        shown = sorted_problems(outcome.problems)
+        if shown:
+            lines += ["", "| 级别 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- |"]
+            lines += [f"| {p.level} | {_cell(p.line)} | {_cell(p.col)} | {_cell(p.field)} | {_cell(p.message)} |"
+                      for p in shown[:1000]]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def text_lines(pending: Pending) -> list[str]:
+    """The same findings as plain lines for the job log and the terminal."""
+    lines = [f"{p.file}: {p.level}：{p.message}" for p in pending.problems]
+    for outcome in pending.outcomes:
+        lines += [f"{outcome.source} {p.level}：{row_line(p)}" for p in sorted_problems(outcome.problems)]
+        lines += [f"{'已' if pending.removed else '将'}{action} {rel}" for rel, action in outcome.written]
+    lines += [f"已删除 {rel}" for rel in pending.removed]
+    return lines

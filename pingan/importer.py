@@ -1,0 +1,395 @@
+"""`pingan import`: a unit's workbook (or CSV) in, record files out, with the rules of `pingan validate`.
+
+Each row becomes a `loader.Loaded` whose data are the typed cell values and
+whose marks are (row, column), so the record rules, the repository rules
+(quotas, duplicate ID numbers) and the messages are exactly those of
+`pingan validate`, located at spreadsheet cells. Nothing is written unless
+every row passes. Numbers a spreadsheet stored as numbers are recovered only
+when that is exact (an 11-digit phone is; an 18-digit ID number never is).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import cache, catalogue, settings
+from .crypto import is_encrypted
+from .loader import Loaded
+from .model import DATE_KEYS
+from .problems import ERROR, Problem
+from .records import repository
+from .rules import Context, check_record
+from .rules.repository import Entry, RepoContext, check_repository, scan_records
+from .validate import Settings, check_file, check_rels
+from .xlsx_template import BOOL_KEYS, COLUMNS, DATA_SHEET, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
+from .yamlio import dump_record
+
+ID = "身份证号码"
+NUMBER_KEYS = ("手机", "QQ", "固定电话")
+#: The largest integer a spreadsheet's double holds exactly; an 11-digit phone is far below it.
+EXACT_LIMIT = 2 ** 53
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+")
+_WHOLE_FLOAT_TEXT = re.compile(r"([0-9]+)\.0+")
+_DATE_TEXT = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+_RECORD_NUMBER = re.compile(r"-([0-9]{5})\.yaml$")
+_TRUE_TEXT = {YES, "true", "True", "TRUE"}
+_FALSE_TEXT = {NO, "false", "False", "FALSE"}
+_HEADER_DECORATION = re.compile(r"[*＊]|[（(]必填[)）]|[（(]选填[)）]")
+
+
+class UnknownUnit(Exception):
+    """--unit names a code that is not in data/units/."""
+
+
+@dataclass
+class Row:
+    """One spreadsheet row: its number, typed values by key, cell positions, and conversion problems."""
+
+    number: int
+    data: dict[str, Any]
+    marks: dict[tuple[str | int, ...], tuple[int, int]]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """The rows of a workbook's list, or why it cannot be read."""
+
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What an import found and did. `problems` are located at rows (line) and columns (col)."""
+
+    source: str
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    written: list[tuple[str, str]] = field(default_factory=list)  # (rel, 新增 | 更新)
+    unchanged: int = 0
+    row_of: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.level == ERROR for p in self.problems)
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+def _file_problem(source: str, code: str, line: int | None = None, col: int | None = None, **params: Any) -> Problem:
+    return catalogue.make(code, source, None, line, col, **params)
+
+
+def _raw_rows(path: Path, source: str) -> tuple[list[list[Any]], list[Problem]]:
+    """Every row's cell values (xlsx: typed; csv: text), or a file problem."""
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return [], [_file_problem(source, "XLS007", detail="CSV 文件既不是 UTF-8 也不是 GB18030 编码")]
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))], []
+    if is_encrypted(raw):
+        return [], [_file_problem(source, "XLS007", detail="文件加了打开密码，或是旧版 .xls 格式")]
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        return [], [_file_problem(source, "XLS007", detail="不是 .xlsx 工作簿")]
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged package
+        return [], [_file_problem(source, "XLS007", detail=f"工作簿已损坏或格式不受支持（{type(exc).__name__}）")]
+    sheets = [book[DATA_SHEET]] if DATA_SHEET in book.sheetnames else []
+    sheets += [ws for ws in book.worksheets if ws.title != DATA_SHEET]
+    for sheet in sheets:
+        rows = [list(r) for r in sheet.iter_rows(min_row=1, max_col=sheet.max_column, values_only=True)]
+        if _header_index(rows) is not None:
+            return rows, []
+    return [], [_file_problem(source, "XLS008")]
+
+
+def _header_text(value: Any) -> str:
+    return _HEADER_DECORATION.sub("", str(value)).strip() if value is not None else ""
+
+
+def _header_index(rows: list[list[Any]]) -> int | None:
+    for index, row in enumerate(rows[:10]):
+        headers = {_header_text(v) for v in row}
+        if "姓名" in headers and ID in headers:
+            return index
+    return None
+
+
+def read_table(path: Path, source: str) -> Table:
+    """The rows of the list in `path` with values converted for the record rules."""
+    rows, problems = _raw_rows(path, source)
+    table = Table(problems=problems)
+    if problems:
+        return table
+    header_at = _header_index(rows)
+    if header_at is None:
+        table.problems.append(_file_problem(source, "XLS008"))
+        return table
+    header_line = header_at + 1
+    allowed = (*COLUMNS, UNIT_KEY)
+    for col, value in enumerate(rows[header_at], start=1):
+        name = _header_text(value)
+        if not name:
+            continue
+        if name in table.columns:
+            table.problems.append(_file_problem(source, "XLS009", header_line, col, header=name))
+        elif name not in allowed:
+            from .codelists import suggest
+
+            hint = suggest(name, list(allowed))
+            table.problems.append(_file_problem(source, "XLS003", header_line, col, header=name,
+                                                hint=f"，是不是“{hint}”？" if hint else ""))
+        else:
+            table.columns[name] = col
+    missing = [key for key in COLUMNS if key not in table.columns]
+    if missing:
+        table.problems.append(_file_problem(source, "XLS004", header_line, None, columns="、".join(missing)))
+    if table.problems:
+        return table
+    for offset, cells in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if all(_blank(v) for v in cells):
+            continue
+        row = Row(offset, {}, {(): (offset, 1)})
+        for key, col in table.columns.items():
+            value = cells[col - 1] if col - 1 < len(cells) else None
+            if _blank(value):
+                continue
+            row.marks[(key,)] = (offset, col)
+            converted = convert(key, value, row, source)
+            if converted is None:
+                continue
+            row.data[key] = converted
+            if isinstance(converted, list):
+                for index in range(len(converted)):
+                    row.marks[(key, index)] = (offset, col)
+        table.rows.append(row)
+    return table
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shown_number(value: float | int) -> str:
+    return f"{value:.15G}" if isinstance(value, float) else str(value)
+
+
+def convert(key: str, value: Any, row: Row, source: str) -> Any:
+    """A cell value as the record rules expect it; a lossy number becomes a problem (and None)."""
+    at = row.marks[(key,)]
+
+    def problem(code: str, **params: Any) -> None:
+        row.problems.append(catalogue.make(code, source, key, at[0], at[1], **params))
+
+    # Texts are kept exactly as typed (outer spaces included): a stray space is reported by the
+    # rules, never removed silently, and a record's text survives template → import unchanged.
+    if key in LIST_KEYS:
+        items = [part.strip() for part in str(_whole(value)).split(JOIN)]
+        return [item for item in items if item] or None
+    if key in BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        word = value.strip() if isinstance(value, str) else value
+        return True if word in _TRUE_TEXT else False if word in _FALSE_TEXT else value
+    if key in DATE_KEYS:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str) and (match := _DATE_TEXT.fullmatch(value.strip())):
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return value
+        return value
+    if key == ID:
+        if isinstance(value, float) or (isinstance(value, str) and _SCIENTIFIC.fullmatch(value)):
+            problem("XLS001", shown=_shown_number(value) if isinstance(value, float) else value)
+            return None
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if key in NUMBER_KEYS:
+        if isinstance(value, str):
+            if _SCIENTIFIC.fullmatch(value):
+                problem("XLS002", field=key, shown=value)
+                return None
+            whole = _WHOLE_FLOAT_TEXT.fullmatch(value)
+            return whole.group(1) if whole and key != "固定电话" else value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if key == "固定电话" or not float(value).is_integer() or abs(value) >= EXACT_LIMIT:
+                problem("XLS002", field=key, shown=_shown_number(value))
+                return None
+            return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(_whole(value))  # a number typed into a text column (工作单位 "12") is its digits
+    return _whole(value)
+
+
+def _whole(value: Any) -> Any:
+    """12.0 read from a cell is the whole number 12."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# --- the repository as it stands --------------------------------------------------------------
+
+def repository_index(root: Path, found: Settings, ctx: Context) -> list[Entry]:
+    """The repository rules' index of every record, from validate's cache where it is fresh."""
+    rels, _ = scan_records(root, list(found.units))
+    key = cache.run_key(root, ctx.today)
+    stored = cache.load(root, key)
+    results: dict[str, Any] = {}
+    cold = []
+    for rel in rels:
+        hit = stored.get(rel)
+        if hit is not None and hit[0] == cache.digest_file(root / rel):
+            results[rel] = hit
+        else:
+            cold.append(rel)
+    results.update(zip(cold, check_rels(root, cold, ctx)))
+    return [Entry(rel, *results[rel][1]) for rel in rels]
+
+
+def numbers_ever_used(root: Path, unit: str) -> set[int]:
+    """Record numbers of `unit` in the working tree and anywhere in git history (deleted ones too)."""
+    folder = root / settings.VOLUNTEERS_DIR / unit
+    names = {p.name for p in folder.glob("*.yaml")} if folder.is_dir() else set()
+    try:
+        done = subprocess.run(["git", "-C", str(root), "log", "--all", "--format=", "--name-only", "--",
+                               f"{settings.VOLUNTEERS_DIR}/{unit}/"], capture_output=True, text=True, check=True)
+        names |= {line.rsplit("/", 1)[-1] for line in done.stdout.splitlines() if line}
+    except (OSError, subprocess.CalledProcessError):
+        pass  # not a git repository: the working tree is all there is
+    used = set()
+    for name in names:
+        match = _RECORD_NUMBER.search(name)
+        if match and name.startswith(f"{unit}-"):
+            used.add(int(match.group(1)))
+    return used
+
+
+def _comparable(data: dict[str, Any] | None) -> dict[str, Any]:
+    return {key: value for key, value in (data or {}).items() if value is not None}
+
+
+# --- the import -----------------------------------------------------------------------------------
+
+def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, source: str | None = None,
+                today: date | None = None) -> Outcome:
+    """Check every row of `path` as a record of `unit`; unless `dry_run`, write them when all pass.
+
+    Raises records.SettingsInvalid when the repository's settings have errors
+    and UnknownUnit for a unit code that is not in data/units/.
+    """
+    found, ctx = repository(root, today)
+    if unit not in found.units:
+        raise UnknownUnit(unit)
+    source = source or path.name
+    outcome = Outcome(source)
+    table = read_table(path, source)
+    outcome.problems += table.problems
+    if table.problems:
+        return outcome
+    outcome.rows = len(table.rows)
+    folder = f"{settings.VOLUNTEERS_DIR}/{unit}"
+    used = numbers_ever_used(root, unit)
+    next_number = max(used, default=0) + 1
+    seen: dict[str, int] = {}
+    checked: list[tuple[Row, str, dict[str, Any] | None]] = []
+    for row in table.rows:
+        given = row.data.get("编号")
+        if isinstance(given, str):
+            if given in seen:
+                at = row.marks[("编号",)]
+                outcome.problems.append(catalogue.make("XLS006", source, "编号", *at, value=given, first=seen[given]))
+                continue
+            seen[given] = row.number
+            if not (root / folder / f"{given}.yaml").is_file():
+                at = row.marks[("编号",)]
+                outcome.problems.append(catalogue.make("XLS005", source, "编号", *at, value=given,
+                                                       unit_name=found.units[unit].name))
+                continue
+            record_id = given
+        elif given is None:
+            record_id = f"{unit}-{next_number:05d}"
+            next_number += 1
+            row.data["编号"] = record_id
+            row.marks.setdefault(("编号",), (row.number, table.columns["编号"]))
+        else:
+            record_id = f"{unit}-invalid-{row.number}"
+        row.data.setdefault(UNIT_KEY, unit)
+        rel = f"{folder}/{record_id}.yaml"
+        outcome.row_of[rel] = row.number
+        loaded = Loaded(rel, dict(row.data), dict(row.marks), {}, list(row.problems))
+        problems, data = check_record(loaded, ctx)
+        outcome.problems += problems
+        checked.append((row, rel, data))
+    outcome.problems += _repository_problems(root, found, ctx, checked, outcome)
+    if not outcome.valid:
+        return outcome
+    for row, rel, data in checked:
+        target = root / rel
+        if target.is_file():
+            existing = check_file(target, root, ctx)[1]
+            if _comparable(existing) == _comparable(data):
+                outcome.unchanged += 1
+                continue
+            action = "更新"
+        else:
+            action = "新增"
+        if not dry_run:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(dump_record(_comparable(data)), encoding="utf-8")
+        outcome.written.append((rel, action))
+    return outcome
+
+
+def _repository_problems(root: Path, found: Settings, ctx: Context, checked: list[tuple[Row, str, Any]],
+                         outcome: Outcome) -> list[Problem]:
+    """Quotas and duplicates of the repository as it would be after the import, for the imported rows."""
+    ours = {rel: (row, data) for row, rel, data in checked}
+    index = [entry for entry in repository_index(root, found, ctx) if entry.rel not in ours]
+    for rel, (row, data) in ours.items():
+        index.append(Entry.of(rel, data, row.marks.get((ID,), (row.number, 1))))
+    new = frozenset(rel for rel in ours if not (root / rel).exists())
+    problems = []
+    for problem in check_repository(index, RepoContext(found.units, found.province, new)):
+        if problem.files.isdisjoint(ours):
+            continue  # about other records only: `pingan validate` reports those
+        if problem.file not in ours and problem.file.startswith(settings.VOLUNTEERS_DIR + "/"):
+            continue  # the same finding is reported at the imported row
+        message = problem.message
+        for rel in sorted(ours, key=len, reverse=True):
+            if rel in message:
+                message = message.replace(rel, f"第 {outcome.row_of[rel]} 行（{rel.rsplit('/', 1)[-1][:-5]}）")
+        line = (problem.line or outcome.row_of[problem.file]) if problem.file in ours else None
+        problems.append(Problem(problem.file, line,
+                                problem.col if problem.file in ours else None, problem.code, problem.level,
+                                problem.field, message, problem.involves))
+    return problems
+
+
+def row_line(problem: Problem) -> str:
+    """第 12 行 身份证号码: 身份证号码校验码错误：应为 8"""
+    where = f"第 {problem.line} 行" if problem.line else ""
+    label = f" {problem.field}" if problem.field and problem.line else ""
+    head = f"{where}{label}".strip()
+    return f"{head}: {problem.message}" if head else problem.message
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0, p.code))

@@ -1,0 +1,273 @@
+"""The entry template and `pingan import`: drop-downs, exact row errors, nothing written on failure, round trip, CI path."""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from conftest import make_repo, valid_record
+from excel_support import demo_repo, git_commit, run_cli, special_record, write_record
+from pingan import idcard, xlsx_template
+from pingan.importer import import_file
+
+COLUMNS = list(xlsx_template.COLUMNS)
+
+
+def person(n: int, **changes: Any) -> dict[str, Any]:
+    """A valid new volunteer of taiyuan (no 编号), the n-th of a series with distinct ID numbers and phones."""
+    birth = date(1990, 1, 1) + timedelta(days=n)
+    body = f"140121{birth:%Y%m%d}0{n % 10}1"
+    record = valid_record(编号=None, 出生日期=birth, 身份证号码=body + idcard.check_char(body + "0"),
+                          手机=f"138{n:08d}", 姓名="张" + "一二三四五六七八九十"[n % 10])
+    record.update(changes)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def existing_repo(tmp_path: Path) -> Path:
+    """taiyuan-00001..00003 committed, then 00003 deleted and committed: the next number is 00004."""
+    root = make_repo(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for n in (1, 2, 3):
+        write_record(root, {**person(n), "编号": f"taiyuan-{n:05d}"})
+    git_commit(root, "three", "2024-05-02T10:00:00+08:00")
+    (root / "data/volunteers/taiyuan/taiyuan-00003.yaml").unlink()
+    git_commit(root, "drop one", "2024-05-03T10:00:00+08:00")
+    return root
+
+
+def filled_template(root: Path, path: Path, rows: list[dict[str, Any]], raw: dict[tuple[int, str], Any] | None = None,
+                    with_records: bool = False, capsys: Any = None) -> Path:
+    """A template made by `pingan template`, filled by openpyxl as a person would type into Excel."""
+    args = ["template", "--root", str(root), "--unit", "taiyuan", "--out", str(path)]
+    from pingan import cli
+
+    assert cli.main(args + (["--with-records"] if with_records else [])) == 0
+    book = openpyxl.load_workbook(path)
+    sheet = book[xlsx_template.DATA_SHEET]
+    start = sheet.max_row + 1 if with_records else 2
+    for offset, record in enumerate(rows):
+        for col, key in enumerate(COLUMNS, start=1):
+            value = xlsx_template.cell_value(key, record.get(key))
+            sheet.cell(start + offset, col).value = value
+    for (row, key), value in (raw or {}).items():
+        sheet.cell(row, COLUMNS.index(key) + 1).value = value
+    book.save(path)
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+
+
+def test_template_structure(tmp_path: Path) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [])
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["志愿者名单", "填写说明", "代码表"]
+    assert book["代码表"].sheet_state == "hidden"
+    sheet = book["志愿者名单"]
+    assert [c.value for c in sheet[1]] == COLUMNS and "招募单位" not in COLUMNS
+    assert sheet.freeze_panes == "B2"
+    formats = {key: sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)] for i, key in enumerate(COLUMNS)}
+    styles = {key: book._number_formats[dim.style_id - 164] if False else dim.number_format
+              for key, dim in formats.items()} if False else None
+    del styles
+    validations = {sheet.cell(1, openpyxl.utils.column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789"))).value:
+                   dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert sorted(validations) == sorted(["性别", "民族", "政治面貌", "文化程度", "健康状况", "服务类型", "行业", "所在地区", "无犯罪记录"])
+    lists = book["代码表"]
+    header = [c.value for c in lists[2]]
+    column = header.index("所在地区") + 1
+    regions = [lists.cell(r, column).value for r in range(3, lists.max_row + 1) if lists.cell(r, column).value]
+    assert "太原市小店区" in regions and validations["所在地区"].endswith(f"$3:${openpyxl.utils.get_column_letter(column)}${len(regions) + 2}")
+    assert "身份证号码" in [c.value for c in sheet[1]] and sheet.cell(1, 1).comment is not None
+
+
+def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = demo_repo(tmp_path / "repo", count=60)
+    write_record(root, special_record())
+    write_record(root, special_record(编号="taiyuan-00901", 身份证号码="140121199202020026", 性别="女",
+                                      出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=None, 固定电话=None,
+                                      备注="多行\n备注", 在晋居住起始日期=None))
+    before = snapshot(root)
+    path = tmp_path / "t.xlsx"
+    code, out, err = run_cli(capsys, "template", "--root", str(root), "--unit", "taiyuan", "--out", str(path),
+                             "--with-records")
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 0, out + err
+    assert out.strip().endswith("已新增 0 条、已更新 0 条，4 条没有变化。")
+    assert snapshot(root) == before
+
+
+def test_errors_are_exact_and_nothing_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    before = snapshot(root)
+    rows = [person(10), person(11), person(12), person(13, 民族="汉"), person(14, 手机=None), person(15),
+            person(16), person(1), person(17, 服务时间=["周六", "星期八"]), person(18)]
+    raw = {
+        (3, "身份证号码"): float(person(11)["身份证号码"]),  # Excel turned the ID into a number
+        (4, "手机"): 13800000012.0,                         # a phone stored as a number: exact, recovered
+        (7, "固定电话"): 3514182850,                         # the leading 0 and the dash are gone
+        (8, "身份证号码"): person(16)["身份证号码"][:-1] + ("0" if person(16)["身份证号码"][-1] != "0" else "1"),
+        (11, "编号"): "taiyuan-00099",
+    }
+    path = filled_template(root, tmp_path / "t.xlsx", rows, raw)
+    outcome = import_file(root, path, "taiyuan")
+    found = sorted((p.line, p.field, p.code) for p in outcome.problems if p.level == "错误")
+    id_col = COLUMNS.index("身份证号码") + 1
+    assert found == [
+        (3, "身份证号码", "XLS001"),
+        (5, "民族", "CL001"),
+        (6, "手机", "REC001"),
+        (7, "固定电话", "XLS002"),
+        (8, "身份证号码", "ID003"),
+        (9, "身份证号码", "DUP001"),
+        (10, "服务时间[2]", "CL001"),
+        (11, "编号", "XLS005"),
+    ]
+    dup = next(p for p in outcome.problems if p.code == "DUP001")
+    assert (dup.line, dup.col) == (9, id_col) and "taiyuan-00001.yaml" in dup.message
+    assert snapshot(root) == before
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1
+    assert f"t.xlsx 错误：第 3 行 身份证号码: 身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），后几位已经丢失，无法还原" \
+        in out.splitlines()
+    assert out.splitlines()[-1] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
+    assert snapshot(root) == before
+
+
+def test_valid_rows_are_numbered_after_the_highest_ever_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(20), person(21)],
+                           {(3, "手机"): 13800000021.0, (2, "登记日期"): "2024/5/1"})
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root), "--dry-run")
+    assert code == 0, out
+    assert not (root / "data/volunteers/taiyuan/taiyuan-00004.yaml").exists()
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 0, out
+    assert out.splitlines()[:2] == ["已新增 data/volunteers/taiyuan/taiyuan-00004.yaml",
+                                    "已新增 data/volunteers/taiyuan/taiyuan-00005.yaml"]
+    text = (root / "data/volunteers/taiyuan/taiyuan-00005.yaml").read_text(encoding="utf-8")
+    assert '手机: "13800000021"' in text and text.startswith("# yaml-language-server")
+    code, out, err = run_cli(capsys, "validate", "--root", str(root))
+    assert code == 0, out
+
+
+def test_update_writes_only_changed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = tmp_path / "t.xlsx"
+    filled_template(root, path, [], with_records=True)
+    book = openpyxl.load_workbook(path)
+    cell = book["志愿者名单"].cell(2, COLUMNS.index("备注") + 1)
+    cell.value = "=1+1 不是公式"
+    cell.data_type = "s"  # typed into a text cell: text, not a formula
+    book.save(path)
+    capsys.readouterr()
+    untouched = (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").stat().st_mtime_ns
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 0, out
+    assert out.splitlines()[0] == "已更新 data/volunteers/taiyuan/taiyuan-00001.yaml"
+    assert "备注: =1+1 不是公式\n" in (root / "data/volunteers/taiyuan/taiyuan-00001.yaml").read_text(encoding="utf-8")
+    assert (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").stat().st_mtime_ns == untouched
+
+
+def _csv_bytes(rows: list[dict[str, Any]], encoding: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for record in rows:
+        writer.writerow([_csv_cell(xlsx_template.cell_value(k, record.get(k))) for k in COLUMNS])
+    return out.getvalue().encode(encoding)
+
+
+def _csv_cell(value: Any) -> str:
+    return "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
+
+
+def test_gb18030_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = tmp_path / "名单.csv"
+    path.write_bytes(_csv_bytes([person(30, 姓名="𠮷祥"), person(31, 手机="1.38E+10")], "gb18030"))
+    outcome = import_file(root, path, "taiyuan", dry_run=True)
+    assert [(p.line, p.field, p.code) for p in outcome.problems] == [(3, "手机", "XLS002")]
+    path.write_bytes(_csv_bytes([person(30, 姓名="𠮷祥")], "gb18030"))
+    outcome = import_file(root, path, "taiyuan")
+    assert outcome.valid and outcome.written == [("data/volunteers/taiyuan/taiyuan-00004.yaml", "新增")]
+    assert "姓名: 𠮷祥" in (root / "data/volunteers/taiyuan/taiyuan-00004.yaml").read_text(encoding="utf-8")
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    root = existing_repo(tmp_path)
+    (tmp_path / "a.xlsx").write_bytes(b"not a workbook")
+    assert [p.code for p in import_file(root, tmp_path / "a.xlsx", "taiyuan").problems] == ["XLS007"]
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "身份证号码", "电话", "姓名"])
+    book.save(tmp_path / "b.xlsx")
+    codes = [(p.code, p.line, p.col) for p in import_file(root, tmp_path / "b.xlsx", "taiyuan").problems]
+    assert codes == [("XLS003", 1, 3), ("XLS009", 1, 4), ("XLS004", 1, None)]
+    book = openpyxl.Workbook()
+    book.active.append(["随便", "什么"])
+    book.save(tmp_path / "c.xlsx")
+    assert [p.code for p in import_file(root, tmp_path / "c.xlsx", "taiyuan").problems] == ["XLS008"]
+
+
+def test_quota_is_checked_against_the_repository(tmp_path: Path) -> None:
+    root = existing_repo(tmp_path)
+    unit_file = root / "data/units/taiyuan.yaml"
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace("名额: 1000", "名额: 3"), encoding="utf-8")
+    path = filled_template(root, tmp_path / "t.xlsx", [person(40), person(41)])
+    outcome = import_file(root, path, "taiyuan")
+    assert [p.code for p in outcome.problems if p.level == "错误"] == ["QUO001"]
+    quota = next(p for p in outcome.problems if p.code == "QUO001")
+    assert "第 3 行（taiyuan-00005）" in quota.message
+    assert not (root / "data/volunteers/taiyuan/taiyuan-00004.yaml").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_workbook_saved_by_libreoffice(tmp_path: Path) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(50), person(51)], with_records=True)
+    saved = tmp_path / "lo"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    outcome = import_file(root, saved / "t.xlsx", "taiyuan")
+    assert outcome.valid, outcome.problems
+    assert outcome.written == [("data/volunteers/taiyuan/taiyuan-00004.yaml", "新增"),
+                               ("data/volunteers/taiyuan/taiyuan-00005.yaml", "新增")]
+    assert outcome.unchanged == 2
+
+
+def test_ci_import_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    (root / "imports/taiyuan").mkdir(parents=True)
+    filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(60), person(61, 身份证号码="123")])
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 1
+    assert "imports/taiyuan/名单.xlsx 错误：第 3 行 身份证号码: 身份证号码应为 18 位（17 位数字加 1 位数字或 X），这里有 3 位" \
+        in out.splitlines()
+    assert "| 错误 | 3 | 7 | 身份证号码 |" in summary.read_text(encoding="utf-8")
+    filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(60), person(61)])
+    (root / "imports/taiyuan/README.md").write_text("说明", encoding="utf-8")
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 0, out
+    assert not (root / "data/volunteers/taiyuan/taiyuan-00004.yaml").exists()
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--apply")
+    assert code == 0, out
+    assert (root / "data/volunteers/taiyuan/taiyuan-00005.yaml").exists()
+    assert not (root / "imports/taiyuan/名单.xlsx").exists() and (root / "imports/taiyuan/README.md").exists()
+    assert "已删除 imports/taiyuan/名单.xlsx" in out
+    (root / "imports/nowhere").mkdir()
+    (root / "imports/nowhere/x.xlsx").write_bytes(b"")
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 1 and "XLS010" not in out and "不在某个单位的文件夹中" in out
