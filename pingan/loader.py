@@ -22,13 +22,32 @@ from .problems import Problem
 from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
 
 _RESOLVER = yaml.resolver.Resolver()
+#: First characters for which YAML 1.1 may resolve a plain scalar to something other than a string.
+_IMPLICIT_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader with a shortcut for the common case of resolving a scalar's tag.
+
+    libyaml calls `resolve` in Python for every scalar; most values are Chinese
+    text that no implicit resolver can match. The result is the same as the
+    base class's.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _IMPLICIT_FIRST)) \
+                and not self.yaml_path_resolvers:
+            return _STR_TAG
+        return super().resolve(kind, value, implicit)
+
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _PLAIN_DECIMAL = re.compile(r"[1-9][0-9]*|0")
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
@@ -113,10 +132,6 @@ def _short_tag(tag: str) -> str:
 
 _ALIAS, _SCALAR, _SEQ_START, _SEQ_END, _MAP_END = (
     yaml.AliasEvent, yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
-#: First characters for which YAML 1.1 may resolve a plain scalar to something other than a string.
-_IMPLICIT_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
-
-
 class _Builder:
     """Turns a libyaml event stream into plain Python values, recording positions.
 

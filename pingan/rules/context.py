@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
@@ -39,7 +40,7 @@ class RecordView:
     def rel(self) -> str:
         return self.loaded.rel
 
-    @property
+    @cached_property
     def file(self) -> PurePosixPath:
         return PurePosixPath(self.loaded.rel)
 

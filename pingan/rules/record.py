@@ -24,6 +24,8 @@ _NAME_DOT = "·"
 _QQ = re.compile(r"[1-9][0-9]{4,10}")
 _LANDLINE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}")
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+#: Leading digits that parse() strips as a carrier or national prefix in China ("179xx", "0").
+_CARRIER_PREFIX = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").national_prefix_for_parsing)
 _FIXED_TYPES = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
@@ -44,6 +46,10 @@ def age_on(birth: date, day: date) -> int:
 
 def is_mobile(value: str) -> bool:
     """A mainland mobile number by phonenumbers' metadata."""
+    if len(value) == 11 and value.isascii() and value.isdigit() and not _CARRIER_PREFIX.match(value):
+        # What parse() would build, without its costly normalising (a tenth of the time per record).
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(value))
+        return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
     try:  # e.g. 17951… is taken for a carrier prefix and the rest is "too short"
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
