@@ -148,7 +148,7 @@ CATALOGUE.update(_entries(
      "记录只能放在 data/volunteers/<单位代码>/ 中；单位代码见 data/units/ 的文件名。", "data/volunteers/太原/taiyuan-00001.yaml"),
     ("PLC002", ERROR, "文件夹层级不对", "{path} 位于多余的子文件夹中，未读取",
      "记录直接放在 data/volunteers/<单位代码>/ 下，不要再建子文件夹。", "data/volunteers/taiyuan/2024/taiyuan-00001.yaml"),
-    ("PLC003", ERROR, "不是 YAML 记录文件", "{path} 不是 .yaml 文件，这里只能放志愿者记录",
+    ("PLC003", ERROR, "不是 YAML 记录文件", "{path} 不是 .yaml 文件，这个文件夹中只能放 YAML 记录或设置文件",
      "把记录保存为“编号.yaml”（扩展名是 .yaml，不是 .yml、.txt 或 .xlsx）；其他文件不要放进 data/。", "data/volunteers/taiyuan/名单.xlsx"),
     ("PLC004", ERROR, "文件名不对", "文件名 {name} 只能由小写英文字母、数字和连字符组成，应为“编号.yaml”",
      "把文件改名为记录中的编号加 .yaml，如 taiyuan-00001.yaml；不用大写字母、汉字和空格。", "data/volunteers/taiyuan/Taiyuan-00001.yaml"),

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from . import cache, catalogue, settings
+from .catalogue import Verbatim
 from .changes import Change, added, changed_files, touched
 from .loader import Loaded, load_yaml
 from .model import TEXT_KEYS, Province, Unit
-from .problems import NOTICE, Problem, Report
+from .problems import ERROR, NOTICE, Problem, Report
 from .rules import Context, RecordView, check_record
 from .rules.repository import Entry, RepoContext, check_repository, scan_records, scan_settings
 from .rules.schema import model_problems
@@ -184,10 +185,10 @@ def authorship(changes: Iterable[Change], author: str, found: Settings) -> list[
         if unit_code is not None:
             unit = found.units.get(unit_code)
             if unit is None or who not in {_login(m) for m in unit.maintainers}:
-                problems.append(catalogue.make("AUT001", path, None, author=author, unit=unit_code, path=path,
+                problems.append(catalogue.make("AUT001", path, None, author=author, unit=unit_code, path=Verbatim(path),
                                                unit_name=unit.name if unit else unit_code))
         elif path == settings.PROVINCE_FILE or path.startswith(settings.UNITS_DIR + "/"):
-            problems.append(catalogue.make("AUT002", path, None, author=author, path=path))
+            problems.append(catalogue.make("AUT002", path, None, author=author, path=Verbatim(path)))
     return problems
 
 
@@ -232,7 +233,8 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
         for rel in rels:
             problems += [Problem(*row) for row in results[rel][2]]
         recent = added(changes) if changes is not None else frozenset()
-        problems += check_repository(index, RepoContext(found.units, found.province, recent))
+        complete = not any(p.level == ERROR for p in found.problems)
+        problems += check_repository(index, RepoContext(found.units, found.province, recent, complete))
 
     if paths is not None:
         wanted = frozenset(_rel(root, path) for path in paths)

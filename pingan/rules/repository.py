@@ -68,6 +68,8 @@ class RepoContext:
     units: dict[str, Unit]
     province: Province | None
     recent: frozenset[str] = frozenset()
+    #: False when some settings file could not be read: the units' quotas cannot be added up then.
+    complete: bool = True
 
 
 def _involving(problem: Problem, files: Iterable[str]) -> Problem:
@@ -115,7 +117,7 @@ def province_quota(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
         yield _involving(catalogue.make("QUO002", settings.PROVINCE_FILE, "总名额", quota=total,
                                         count=len(counted), over=over, files=_file_list(beyond)), beyond)
     quotas = sum(unit.quota for unit in ctx.units.values())
-    if ctx.units and quotas != total:
+    if ctx.complete and ctx.units and quotas != total:
         unit_files = [f"{settings.UNITS_DIR}/{code}.yaml" for code in ctx.units]
         yield _involving(catalogue.make("QUO003", settings.PROVINCE_FILE, "总名额", total=quotas, quota=total),
                          unit_files)
@@ -192,9 +194,9 @@ def scan_records(root: Path, units: Iterable[str]) -> tuple[list[str], list[Prob
         is_dir = not is_link and entry.is_dir(follow_symlinks=False)
         if len(parts) == 1:
             if is_link:
-                problems.append(catalogue.make("PLC005", rel, None, path=rel))
+                problems.append(catalogue.make("PLC005", rel, None, path=Verbatim(rel)))
             elif not is_dir and parts[0] not in _ALLOWED_EXTRA:
-                problems.append(catalogue.make("PLC003", rel, None, path=rel))
+                problems.append(catalogue.make("PLC003", rel, None, path=Verbatim(rel)))
             continue
         if is_dir:
             continue
@@ -202,11 +204,11 @@ def scan_records(root: Path, units: Iterable[str]) -> tuple[list[str], list[Prob
         if folder not in known:
             problems.append(catalogue.make("PLC001", rel, None, folder=folder))
         elif len(parts) > 2:
-            problems.append(catalogue.make("PLC005" if is_link else "PLC002", rel, None, path=rel))
+            problems.append(catalogue.make("PLC005" if is_link else "PLC002", rel, None, path=Verbatim(rel)))
         elif parts[1] in _ALLOWED_EXTRA:
             continue
         elif not parts[1].endswith(".yaml"):
-            problems.append(catalogue.make("PLC005" if is_link else "PLC003", rel, None, path=rel))
+            problems.append(catalogue.make("PLC005" if is_link else "PLC003", rel, None, path=Verbatim(rel)))
         elif not _RECORD_NAME.fullmatch(parts[1]):
             problems.append(catalogue.make("PLC004", rel, None, name=parts[1]))
         else:
@@ -221,20 +223,20 @@ def scan_settings(root: Path) -> list[Problem]:
     for rel, entry in _walk(root / base, base):
         name = rel.rsplit("/", 1)[-1]
         if entry.is_symlink():
-            problems.append(catalogue.make("PLC005", rel, None, path=rel))
+            problems.append(catalogue.make("PLC005", rel, None, path=Verbatim(rel)))
         elif entry.is_dir(follow_symlinks=False):
             continue
         elif rel.count("/") > 2:
-            problems.append(catalogue.make("PLC002", rel, None, path=rel))
+            problems.append(catalogue.make("PLC002", rel, None, path=Verbatim(rel)))
         elif name in _ALLOWED_EXTRA:
             continue
         elif not name.endswith(".yaml"):
-            problems.append(catalogue.make("PLC003", rel, None, path=rel))
+            problems.append(catalogue.make("PLC003", rel, None, path=Verbatim(rel)))
         elif not _RECORD_NAME.fullmatch(name):
             problems.append(catalogue.make("PLC004", rel, None, name=name))
     province = root / settings.PROVINCE_FILE
     if province.is_symlink() or (province.exists() and not stat.S_ISREG(province.lstat().st_mode)):
-        problems.append(catalogue.make("PLC005", settings.PROVINCE_FILE, None, path=settings.PROVINCE_FILE))
+        problems.append(catalogue.make("PLC005", settings.PROVINCE_FILE, None, path=Verbatim(settings.PROVINCE_FILE)))
     return problems
 
 
