@@ -82,12 +82,14 @@ class _Styles:
     """The formats of one workbook, made once (xlsxwriter formats belong to their workbook)."""
 
     def __init__(self, book: Any):
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        # Data cells carry no borders: the sheets print their gridlines instead, so an empty
+        # cell needs no cell record at all (a third fewer cells to write on a large roster).
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         self.title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
                                       "valign": "vcenter"})
         self.note = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "vcenter"})
         self.header = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2",
-                                       "text_wrap": True})
+                                       "text_wrap": True, "border": 1})
         self.cells: dict[tuple[str, bool], tuple[Any, Any]] = {}
         for kind, props in (("text", {"num_format": TEXT_FORMAT}), ("int", {"num_format": "0", "align": "center"}),
                             ("date", {"num_format": DATE_FORMAT, "align": "center"}),
@@ -96,6 +98,7 @@ class _Styles:
                 props_ = {**base, **props, **({"bg_color": OVERAGE_FILL} if highlighted else {})}
                 quoted = {**props_, "quote_prefix": True} if kind == "text" else props_
                 self.cells[(kind, highlighted)] = (book.add_format(props_), book.add_format(quoted))
+        base = {**base, "border": 1}
         self.total = book.add_format({**base, "bold": True, "num_format": TEXT_FORMAT})
         self.total_int = book.add_format({**base, "bold": True, "num_format": "0"})
         self.total_pct = book.add_format({**base, "bold": True, "num_format": "0.0%"})
@@ -106,7 +109,8 @@ def write_cells(sheet: Any, styles: _Styles, row: int, values: Sequence[Any], hi
     cells = styles.cells
     for col, value in enumerate(values):
         if value is None or value == "":
-            sheet.write_blank(row, col, None, cells[("text", highlighted)][0])
+            if highlighted:
+                sheet.write_blank(row, col, None, cells[("text", highlighted)][0])
         elif isinstance(value, str):
             plain, quoted = cells[("text", highlighted)]
             write_text(sheet, row, col, value, plain, quoted)
@@ -120,7 +124,8 @@ def write_cells(sheet: Any, styles: _Styles, row: int, values: Sequence[Any], hi
             sheet.write_number(row, col, value, cells[("pct", highlighted)][0])
 
 
-def _write_roster_row(sheet: Any, row: int, values: tuple[Any, ...], text: Any, quoted: Any, number: Any) -> None:
+def _write_roster_row(sheet: Any, row: int, values: tuple[Any, ...], text: Any, quoted: Any, number: Any,
+                      highlighted: bool) -> None:
     """The hot path of a roster row: column 3 (年龄) is a number, the others are text (maybe empty)."""
     write_string = sheet.write_string
     for col, value in enumerate(values):
@@ -128,7 +133,7 @@ def _write_roster_row(sheet: Any, row: int, values: tuple[Any, ...], text: Any, 
             sheet.write_number(row, col, value, number)
         elif value:
             write_string(row, col, value, quoted if value[0] in _FORMULA_FIRST else text)
-        else:
+        elif highlighted:
             sheet.write_blank(row, col, None, text)
 
 
@@ -147,6 +152,7 @@ class ListSheet:
             sheet.set_column(col, col, width)
             sheet.write_string(HEADER_ROW, col, header, styles.header)
         sheet.freeze_panes(HEADER_ROW + 1, 0)
+        sheet.hide_gridlines(0)  # gridlines on screen and on paper
         sheet.set_landscape()
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 0)
@@ -285,7 +291,7 @@ class RosterWorkbook:
         number = self.styles.cells[("int", overage)][0]
         for target in (self.all, self.by_unit[v.unit]):
             if target is not None:
-                _write_roster_row(target.sheet, target.row, row, text, quoted, number)
+                _write_roster_row(target.sheet, target.row, row, text, quoted, number, overage)
                 target.row += 1
 
     def close(self, left_out: int = 0, registered_later: int = 0) -> Progress:

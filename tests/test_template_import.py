@@ -271,3 +271,20 @@ def test_ci_import_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     (root / "imports/nowhere/x.xlsx").write_bytes(b"")
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
     assert code == 1 and "XLS010" not in out and "不在某个单位的文件夹中" in out
+
+
+def test_repeated_record_id_and_two_uploads_for_one_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [], with_records=True)
+    book = openpyxl.load_workbook(path)
+    sheet = book["志愿者名单"]
+    sheet.append([c.value for c in sheet[2]])
+    book.save(path)
+    outcome = import_file(root, path, "taiyuan")
+    assert [(p.code, p.line) for p in outcome.problems] == [("XLS006", 4)]
+    (root / "imports/taiyuan").mkdir(parents=True)
+    shutil.copy(path, root / "imports/taiyuan/a.xlsx")
+    shutil.copy(path, root / "imports/taiyuan/b.xlsx")
+    capsys.readouterr()
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 1 and "taiyuan 一次只能导入一个文件，这里有 2 个" in out
