@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/demo
+# The demo rosters' password (demo data only; real rosters take theirs from the ROSTER_PASSWORD secret).
+DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
 .PHONY: help venv dev-venv system-deps demo test bench schema clean
@@ -36,12 +38,15 @@ demo: venv  ## 生成 30000 条虚构记录并走完整流程（校验等），�
 	$(BIN)/pingan validate --root $(DEMO)/repo > $(DEMO)/validate.txt; status=$$?; tail -n 1 $(DEMO)/validate.txt; exit $$status
 	@echo "演示数据仓库：$(DEMO)/repo（全部为虚构数据）"
 	@echo "校验结果：    $(DEMO)/validate.txt"
+	PINGAN_DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/pingan roster --root $(DEMO)/repo --out $(DEMO)/rosters --password-env PINGAN_DEMO_PASSWORD > $(DEMO)/rosters.txt
+	@echo "Excel 名单：  $(DEMO)/rosters/（已加密，演示密码：$(DEMO_PASSWORD)）"
 
 test: dev-venv system-deps  ## 运行全部测试
 	$(BIN)/python -m pytest
 
 bench: dev-venv  ## 运行性能基准（完整规模，需要较长时间）
 	$(BIN)/python scripts/bench_validate.py
+	$(BIN)/python scripts/bench_roster.py
 
 schema: venv  ## 由数据模型重新生成 schemas/*.schema.json
 	$(BIN)/pingan schema --out schemas
