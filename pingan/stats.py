@@ -32,6 +32,7 @@ from typing import Any
 
 from . import codelists as cl
 from .model import Province, Unit
+from .problems import ERROR
 from .rules.record import age_on
 
 LESS_THAN_TEN = "<10"
@@ -125,7 +126,8 @@ def _load_chunk(args: tuple[Path, list[Path], dict[str, Unit]]) -> People:
     out = People()
     for path in paths:
         loaded = load_record(path, root)
-        found = person(loaded.data, units) if loaded.data is not None and not loaded.problems else None
+        readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
+        found = person(loaded.data, units) if readable else None
         if found is None:
             out.skipped.append(loaded.rel)
             continue
@@ -315,6 +317,9 @@ def protect(table: Table) -> Table:
     counts that frees it; when none does, the whole table is withheld.
     """
     shown = {cell: primary(value) for cell, value in table.cells()}
+    if not table.multi and len(table.columns) == 1:  # the only column is the exact total itself
+        table.shown = {cell: str(value) for cell, value in table.cells()}
+        return table
     while pinned := sorted(is_pinned(table, shown)):
         target = pinned[0]
         for option in _options(table, shown, target):

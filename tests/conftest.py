@@ -81,3 +81,21 @@ def record_file(record: dict[str, Any]) -> tuple[str, str]:
 def repo(tmp_path: Path) -> Path:
     """An empty repository with the real units and province settings."""
     return make_repo(tmp_path / "repo")
+
+
+#: Size of the synthetic repository the site tests build (the full 30,000 is `make demo`).
+SITE_TEST_RECORDS = 1000
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(data repository, built site) of a synthetic repository with the sample stories; built once."""
+    from pingan import demo, site
+
+    base = tmp_path_factory.mktemp("demo-site")
+    root = base / "repo"
+    for _ in demo.generate(PROJECT, root, SITE_TEST_RECORDS, seed=6):
+        pass
+    out = base / "site"
+    site.build(root, out, stories=[PROJECT / "demo" / "stories"], today=date.fromisoformat(TODAY))
+    return root, out
