@@ -521,6 +521,8 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
                         help="网站源文件（mkdocs.yml、docs/）所在文件夹；默认为本工具所在仓库，其次为数据仓库")
     parser.add_argument("--stories", metavar="DIR", action="append", default=[],
                         help="另外加入的事迹文件夹（如演示用的 demo/stories），可重复")
+    parser.add_argument("--site-url", metavar="URL",
+                        help="网站的正式地址（如 https://example.github.io/pingan/），用于 404 页面和站点地图；可不填")
 
 
 def _site_sources(root: Path, sources: str | None) -> Path:
@@ -551,7 +553,9 @@ def cmd_site(args: argparse.Namespace) -> int:
         if args.prepare:
             generated = site.prepare(root, sources, stories, today)
         else:
-            generated = site.build(root, Path(args.out), sources, stories, today)
+            generated = site.build(root, Path(args.out), sources, stories, today, site_url=args.site_url)
+    except site.BadSiteUrl as exc:
+        raise Stop(EXIT_USAGE, f"--site-url 应为以 http:// 或 https:// 开头的网址，实际为“{exc}”。") from exc
     except site.NotASiteFolder as exc:
         raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的，也不像之前生成的网站；为免误删，请换一个文件夹。") from exc
     except site.BadSettings as exc:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,10 @@ class StoriesRefused(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(problems)
         self.problems = problems
+
+
+class BadSiteUrl(ValueError):
+    """--site-url is not an http(s) address."""
 
 
 class MkdocsFailed(Exception):
@@ -348,8 +354,24 @@ def mkdocs_build(project: Path, out: Path) -> str:
     return log
 
 
+def set_site_url(config: Path, url: str) -> None:
+    """Add `site_url` to a staged mkdocs.yml: 404.html and the sitemap then use the real address.
+
+    Pages always link relatively; only 404.html (served at any depth) needs the
+    site's base path, which MkDocs takes from site_url (without it: "/").
+    """
+    if not re.fullmatch(r"https?://[^\s\"'<>]+", url):
+        raise BadSiteUrl(url)
+    text = config.read_text(encoding="utf-8")
+    if re.search(r"^site_url:", text, re.M):
+        text = re.sub(r"^site_url:.*$", f"site_url: {json.dumps(url)}", text, flags=re.M)
+    else:
+        text = text.rstrip("\n") + f"\n\nsite_url: {json.dumps(url)}\n"
+    config.write_text(text, encoding="utf-8")
+
+
 def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[Path] = (),
-          today: date | None = None, workers: int | None = None) -> Generated:
+          today: date | None = None, workers: int | None = None, site_url: str | None = None) -> Generated:
     """Generate the data pages and build the whole site into `out` (see module docstring)."""
     out = out.resolve()
     check_output(out)
@@ -357,6 +379,8 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
     with tempfile.TemporaryDirectory(prefix="pingan-site-") as tmp:
         staging = Path(tmp)
         _staging_copy(src, staging)
+        if site_url:
+            set_site_url(staging / "mkdocs.yml", site_url)
         copy_stories(stories, staging / "docs")
         generated = generate(root, staging / "docs", today, workers)
         _refuse_stories(generated)
