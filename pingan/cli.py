@@ -483,6 +483,8 @@ def _import_pending_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
     parser.add_argument("--apply", action="store_true",
                         help="全部通过时写入记录文件并删除已导入的工作簿（合并后在默认分支上运行）")
+    parser.add_argument("--author", metavar="LOGIN",
+                        help="拉取请求作者的账号：只能上传到自己维护的单位的文件夹（管理员不限）")
 
 
 @command("import-pending", _import_pending_args)
@@ -493,7 +495,8 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     try:
-        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop())  # type: ignore[arg-type]
+        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop(),  # type: ignore[arg-type]
+                                        author=args.author)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     for line in import_ci.text_lines(pending):

@@ -65,10 +65,35 @@ def find_pending(root: Path, units: set[str]) -> Pending:
     return pending
 
 
-def run_pending(root: Path, *, apply: bool = False, today: date | None = None) -> Pending:
-    """Check every pending workbook; with `apply` and all valid, write the records and delete the workbooks."""
+def _login(name: str) -> str:
+    return name.strip().removeprefix("@").casefold()
+
+
+def authorship(pending: Pending, author: str, units: dict, admins: list[str]) -> list[Problem]:
+    """Each pending workbook sits in the folder of a unit the author maintains (administrators: any unit)."""
+    who = _login(author)
+    if who in {_login(a) for a in admins}:
+        return []
+    problems = []
+    for unit_code, path in sorted(pending.files.items()):
+        unit = units[unit_code]
+        if who not in {_login(m) for m in unit.maintainers}:
+            rel = f"{IMPORTS_DIR}/{unit_code}/{path.name}"
+            problems.append(catalogue.make("AUT001", rel, None, author=author, unit=unit_code, path=rel,
+                                           unit_name=unit.name))
+    return problems
+
+
+def run_pending(root: Path, *, apply: bool = False, today: date | None = None, author: str | None = None) -> Pending:
+    """Check every pending workbook; with `apply` and all valid, write the records and delete the workbooks.
+
+    With `author` (the pull request's author), a workbook in the folder of a
+    unit the author does not maintain is an error, as a record there would be.
+    """
     found, _ctx = repository(root, today)
     pending = find_pending(root, set(found.units))
+    if author is not None and found.province is not None:
+        pending.problems += authorship(pending, author, found.units, found.province.admins)
     for unit, path in sorted(pending.files.items()):
         source = path.relative_to(root).as_posix()
         pending.outcomes.append(import_file(root, path, unit, dry_run=True, source=source, today=today))

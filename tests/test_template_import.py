@@ -288,3 +288,17 @@ def test_repeated_record_id_and_two_uploads_for_one_unit(tmp_path: Path, capsys:
     capsys.readouterr()
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
     assert code == 1 and "taiyuan 一次只能导入一个文件，这里有 2 个" in out
+
+
+def test_ci_import_checks_the_author(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    unit_file = root / "data/units/taiyuan.yaml"
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace("维护者: []", "维护者: [ty-league]"),
+                         encoding="utf-8")
+    (root / "imports/taiyuan").mkdir(parents=True)
+    filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(70)])
+    capsys.readouterr()
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--author", "someone-else")
+    assert code == 1 and "账号 someone-else 不是太原市（taiyuan）的维护者，不能修改 imports/taiyuan/名单.xlsx" in out
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--author", "@TY-League")
+    assert code == 0, out
