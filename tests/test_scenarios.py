@@ -107,3 +107,20 @@ def test_scenario(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 
 def test_every_scenario_is_run() -> None:
     assert len(NAMES) >= 10 and all((SCENARIOS / name / "repo").is_dir() for name in NAMES)
+
+
+def test_output_shown_in_the_unit_guide_is_real(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sample line of `pingan validate` output in docs/guides/unit.md is printed by some scenario."""
+    guide = (Path(__file__).parent.parent / "docs/guides/unit.md").read_text(encoding="utf-8")
+    shown = [line for line in guide.splitlines() if line.startswith(("data/", "校验未通过", "校验通过")) and "错误" in line]
+    printed: set[str] = set()
+    for name in ("pre-commit-path", "unit-at-quota-and-over"):
+        root = tmp_path / name
+        build(SCENARIOS / name, root)
+        args, _ = expected(SCENARIOS / name)
+        monkeypatch.chdir(root)
+        capsys.readouterr()
+        main([*args, "--root", str(root), "--no-cache"])
+        printed |= set(capsys.readouterr().out.splitlines())
+    assert len(shown) >= 3 and [line for line in shown if line not in printed] == []
