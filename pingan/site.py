@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -145,13 +145,13 @@ def render_demo_sites(units: Sequence[Unit]) -> str:
     return "\n".join(parts)
 
 
-def render_latest(stories: Iterable[Story], posts_prefix: str = POSTS) -> str:
+def render_latest(stories: Iterable[Story]) -> str:
     """Up to three newest published stories, linked relative to docs/ (the home page includes this)."""
     dated = sorted((s for s in stories if not s.draft and s.date and not s.error),
                    key=lambda s: (s.date, s.rel), reverse=True)[:LATEST_STORIES]
     if not dated:
         return "暂无事迹。\n"
-    return "\n".join(f"- {long_date(s.date)}：[{cell(s.title)}]({posts_prefix}/{s.rel})" for s in dated) + "\n"
+    return "\n".join(f"- {long_date(s.date)}：[{cell(s.title)}]({s.rel.removeprefix('docs/')})" for s in dated) + "\n"
 
 
 def _unit_table(st: stats.Statistics) -> list[str]:
@@ -275,7 +275,7 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
         written.append(path)
     csv_name = "stats.csv"
     ordered = stats.ordered_units(units)
-    stories = read_stories(docs / POSTS)
+    stories = read_stories(docs / POSTS, docs.parent)
     pages = {
         "stats.md": render_stats(st, charts, csv_name),
         csv_name: render_csv(st),
@@ -293,23 +293,33 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
     return Generated(st, people.names, written, problems)
 
 
-def copy_stories(folders: Iterable[Path], docs: Path) -> list[Path]:
-    """Copy extra story folders (the demo's samples) into docs/stories/posts/demo/."""
+def copy_stories(folders: Iterable[Path], docs: Path) -> dict[str, str]:
+    """Copy extra story folders (the demo's samples) into docs/stories/posts/demo/.
+
+    Returns {path as staged, relative to the project: the original path} so that
+    problems name the file the writer can open.
+    """
     target = docs / DEMO_POSTS
     if target.exists():
         shutil.rmtree(target)
-    copied = []
+    origins = {}
     for folder in folders:
         for path in sorted(folder.glob("*.md")):
             target.mkdir(parents=True, exist_ok=True)
-            copied.append(Path(shutil.copy2(path, target / path.name)))
-    return copied
+            shutil.copy2(path, target / path.name)
+            origins[f"docs/{DEMO_POSTS}/{path.name}"] = path.as_posix()
+    return origins
+
+
+def _named_as_written(generated: Generated, origins: dict[str, str]) -> None:
+    generated.story_problems = [replace(p, file=origins.get(p.file, p.file)) for p in generated.story_problems]
 
 
 def prepare(root: Path, sources: Path, stories: Sequence[Path] = (), today: date | None = None) -> Generated:
     """Generate the data pages into the sources themselves (for `mkdocs serve`)."""
-    copy_stories(stories, sources / "docs")
+    origins = copy_stories(stories, sources / "docs")
     generated = generate(root, sources / "docs", today)
+    _named_as_written(generated, origins)
     _refuse_stories(generated)
     return generated
 
@@ -381,8 +391,9 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
         _staging_copy(src, staging)
         if site_url:
             set_site_url(staging / "mkdocs.yml", site_url)
-        copy_stories(stories, staging / "docs")
+        origins = copy_stories(stories, staging / "docs")
         generated = generate(root, staging / "docs", today, workers)
+        _named_as_written(generated, origins)
         _refuse_stories(generated)
         mkdocs_build(staging, out)
     return generated

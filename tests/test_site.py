@@ -1,0 +1,265 @@
+"""The public site: data pages, strict builds, navigation, story consent, and the CLI."""
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+
+from conftest import PROJECT, make_repo
+from pingan import cli, site
+from pingan.charts import bar_chart
+from pingan.stories import check_stories, read_stories
+
+TODAY = date(2026, 11, 29)
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"] or "")
+        for key in ("src", "href"):
+            if tag in ("script", "img", "link", "iframe", "source") and values.get(key):
+                self.sources.append(values[key] or "")
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def page_of(site_dir: Path, base: str, href: str) -> Path | None:
+    """The file a relative link of page `base` (a site path like "plan/") opens, if inside the site."""
+    url = urlparse(urljoin("http://site/" + base, href))
+    if url.netloc != "site":
+        return None
+    path = site_dir / unquote(url.path).lstrip("/")
+    return path / "index.html" if path.is_dir() else path
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+def test_zero_records_still_builds(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    generated = site.build(repo, out, today=TODAY)
+    assert generated.statistics.registered == 0 and generated.statistics.tables == []
+    stats_page = (out / "generated/stats/index.html").read_text(encoding="utf-8")
+    assert "暂无数据" in stats_page
+    assert "暂无登记数据" in (out / "index.html").read_text(encoding="utf-8")
+    rows = list(csv.reader((out / "generated/stats.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["表", "行", "列", "人数"] and ["各单位登记进度", "合计", "已登记", "0"] in rows
+
+
+def test_small_repository_site(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    page = (out / "generated/stats/index.html").read_text(encoding="utf-8")
+    assert "全省已登记青年平安志愿者 <strong>1000</strong> 人" in page
+    assert page.count("<meter ") == 34
+    for key in ("sex", "age", "education", "political", "ethnicity", "service-type", "service-items",
+                "roles", "city", "month"):
+        svg = (out / f"generated/charts/{key}.svg").read_text(encoding="utf-8")
+        assert "<text" in svg and "font-family" in svg, key  # text kept as text
+        assert f'src="../charts/{key}.svg"' in page
+    quotas = (out / "plan/quotas/index.html").read_text(encoding="utf-8")
+    assert "<strong>总计</strong>" in quotas and "<strong>30000</strong>" in quotas
+    contacts = (out / "plan/organisation/index.html").read_text(encoding="utf-8")
+    assert "sxzyzgzb@126.com" in contacts
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "stories/posts/demo" not in home  # links were resolved to story pages
+    assert home.count('href="stories/2015/') >= 3
+
+
+def test_csv_holds_exactly_the_published_numbers(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    rows = list(csv.reader((out / "generated/stats.csv").read_text(encoding="utf-8-sig").splitlines()))[1:]
+    page = (out / "generated/stats/index.html").read_text(encoding="utf-8")
+    cells = [html_cell.replace("&lt;", "<") for html_cell in re.findall(r"<td[^>]*>(?:<strong>)?([^<]*)", page)]
+    published = [r[3] for r in rows]
+    # Every number in a table cell of the page is in the CSV, and the CSV has nothing the page has not.
+    numeric = [c for c in cells if re.fullmatch(r"\d+|<10|≥10|—", c)]
+    assert sorted(numeric) == sorted(published)
+
+
+def test_charts_are_repeatable() -> None:
+    first = bar_chart("性别", ["男", "女"], ["120", "<10"])
+    assert first == bar_chart("性别", ["男", "女"], ["120", "<10"])
+    assert "<10" not in re.sub(r"<text.*?</text>|<!--.*?-->", "", first, flags=re.S).replace("&lt;10", "")
+
+
+def test_every_page_is_reachable_from_the_navigation(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    pages = {p for p in out.rglob("index.html")}
+    seen, todo = {out / "index.html"}, [out / "index.html"]
+    while todo:
+        page = todo.pop()
+        base = page.parent.relative_to(out).as_posix() + "/" if page.parent != out else ""
+        for href in parse(page).links:
+            target = page_of(out, base, href.split("#")[0]) if not href.startswith("#") else None
+            if target and target.name == "index.html" and target.exists() and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    assert sorted(p.relative_to(out).as_posix() for p in pages - seen) == []
+
+
+def test_no_page_loads_anything_from_outside(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    outside = []
+    for page in out.rglob("*.html"):
+        for ref in parse(page).sources:
+            if urlparse(ref).scheme in ("http", "https") or ref.startswith("//"):
+                outside.append((page.relative_to(out).as_posix(), ref))
+    assert outside == []
+
+
+def test_strict_build_fails_on_a_broken_link_or_anchor(repo: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for part in ("mkdocs.yml", "docs", "overrides"):
+        (shutil.copytree if (PROJECT / part).is_dir() else shutil.copy)(PROJECT / part, sources / part)
+    shutil.rmtree(sources / "docs/generated", ignore_errors=True)
+    about = sources / "docs/about/index.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\n\n[错误锚点](../plan/goals.md#no-such-anchor)\n",
+                     encoding="utf-8")
+    with pytest.raises(site.MkdocsFailed) as failed:
+        site.build(repo, tmp_path / "out", sources=sources, today=TODAY)
+    assert "no-such-anchor" in failed.value.log
+
+
+def test_output_folder_that_is_not_a_site_is_refused(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "important"
+    out.mkdir()
+    (out / "thesis.docx").write_bytes(b"x")
+    with pytest.raises(site.NotASiteFolder):
+        site.build(repo, out, today=TODAY)
+    assert (out / "thesis.docx").exists()
+
+
+def test_prepare_writes_the_snippets_mkdocs_yml_names(repo: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(PROJECT / "docs", sources / "docs", ignore=shutil.ignore_patterns("generated", "demo"))
+    shutil.copy(PROJECT / "mkdocs.yml", sources / "mkdocs.yml")
+    site.prepare(repo, sources, [PROJECT / "demo/stories"], TODAY)
+    names = re.findall(r"^\s+/generated/(\S+)$", (PROJECT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    for name in [*names, "stats.md", "stats.csv"]:
+        assert (sources / "docs/generated" / name).is_file(), name
+    latest = (sources / "docs/generated/latest-stories.md").read_text(encoding="utf-8")
+    assert latest.count("](stories/posts/demo/") == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Stories: consent of named persons
+
+STORY = """---
+date: 2015-05-20
+categories:
+  - 交通协管
+authors:
+  - office
+人物:
+{persons}
+---
+
+# 路口的志愿者
+
+{body}
+"""
+
+
+def story_problems(tmp_path: Path, persons: str, body: str, names: set[str] | None = None,
+                   vocabulary: str = "") -> list[tuple[str, int | None]]:
+    posts = tmp_path / "posts"
+    posts.mkdir(exist_ok=True)
+    (posts / "x.md").write_text(STORY.format(persons=persons, body=body), encoding="utf-8")
+    return [(p.code, p.line) for p in check_stories(read_stories(posts), names or set(), vocabulary)]
+
+
+def test_story_with_consent_passes(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: 林晓岚\n    同意公开日期: 2015-05-10", "林晓岚在路口服务。",
+                          {"林晓岚"}) == []
+
+
+def test_story_person_without_consent_date(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: 林晓岚", "林晓岚在路口服务。") == [("STY003", 8)]
+
+
+def test_story_consent_after_the_story(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: 林晓岚\n    同意公开日期: 2015-06-01",
+                          "林晓岚在路口服务。") == [("STY004", 8)]
+
+
+def test_story_person_not_in_the_text(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: 林晓兰\n    同意公开日期: 2015-05-10",
+                          "林晓岚在路口服务。") == [("STY005", 8)]
+
+
+def test_story_persons_not_a_list(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  林晓岚", "林晓岚在路口服务。") == [("STY002", 7)]
+
+
+def test_story_front_matter_unreadable(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: [", "正文") == [("STY001", 1)]
+
+
+def test_story_names_an_unlisted_volunteer(tmp_path: Path) -> None:
+    found = story_problems(tmp_path, "  - 姓名: 林晓岚\n    同意公开日期: 2015-05-10",
+                           "林晓岚和王建国在路口服务，倡导文明出行。", {"林晓岚", "王建国", "文明"}, "不文明行为")
+    assert found == [("STY006", 14)]
+
+
+def test_build_refuses_a_story_without_consent(repo: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "stories"
+    extra.mkdir()
+    (extra / "x.md").write_text(STORY.format(persons="  - 姓名: 林晓岚", body="林晓岚在路口服务。"), encoding="utf-8")
+    with pytest.raises(site.StoriesRefused) as refused:
+        site.build(repo, tmp_path / "out", stories=[extra], today=TODAY)
+    assert [p.code for p in refused.value.problems] == ["STY003"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_draft_story_is_not_checked(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "x.md").write_text("---\ndraft: true\n人物:\n  - 姓名: 林晓岚\n---\n正文\n", encoding="utf-8")
+    assert check_stories(read_stories(posts)) == []
+
+
+def test_demo_stories_pass(tmp_path: Path) -> None:
+    stories = read_stories(PROJECT / "demo/stories")
+    assert len(stories) == 3 and check_stories(stories) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+def test_cli_site_needs_out_or_prepare(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["site", "--root", str(repo)]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_cli_site_story_refused(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = tmp_path / "stories"
+    extra.mkdir()
+    (extra / "x.md").write_text(STORY.format(persons="  - 姓名: 林晓岚", body="林晓岚在路口服务。"), encoding="utf-8")
+    code = cli.main(["site", "--root", str(repo), "--out", str(tmp_path / "out"), "--stories", str(extra)])
+    out = capsys.readouterr()
+    assert code == 1
+    assert f"{extra.as_posix()}/x.md:8:1: 错误 [STY003] 人物“林晓岚”缺少同意公开日期" in out.out
+
+
+def test_cli_site_builds(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["site", "--root", str(repo), "--out", str(tmp_path / "out")])
+    assert (code, capsys.readouterr().out.splitlines()[0]) == (0, "统计：已登记 0 人，总名额 30000 人。")
+    assert (tmp_path / "out/index.html").is_file()
