@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo test bench schema clean
+.PHONY: help venv dev-venv system-deps demo test bench schema clean site leak-check serve
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,16 +40,45 @@ demo: venv  ## 生成 30000 条虚构记录并走完整流程（校验等），�
 	@echo "校验结果：    $(DEMO)/validate.txt"
 	PINGAN_DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/pingan roster --root $(DEMO)/repo --out $(DEMO)/rosters --password-env PINGAN_DEMO_PASSWORD > $(DEMO)/rosters.txt
 	@echo "Excel 名单：  $(DEMO)/rosters/（已加密，演示密码：$(DEMO_PASSWORD)）"
+	$(BIN)/pingan site --root $(DEMO)/repo --out $(DEMO)/site --stories demo/stories > $(DEMO)/site.txt
+	$(BIN)/pingan leak-check --root $(DEMO)/repo --site $(DEMO)/site --stories demo/stories
+	@echo "演示网站：    $(DEMO)/site（含三篇示例事迹）"
+	@echo "预览网站：    make serve ROOT=$(DEMO)/repo STORIES=demo/stories（修改页面后自动刷新）"
+	@echo "              或 $(PYTHON) -m http.server -d $(DEMO)/site，再打开 http://127.0.0.1:8000/"
 
-test: dev-venv system-deps  ## 运行全部测试
+test: dev-venv system-deps node_modules/.installed  ## 运行全部测试
 	$(BIN)/python -m pytest
 
 bench: dev-venv  ## 运行性能基准（完整规模，需要较长时间）
 	$(BIN)/python scripts/bench_validate.py
 	$(BIN)/python scripts/bench_roster.py
+	$(BIN)/python scripts/bench_site.py
 
 schema: venv  ## 由数据模型重新生成 schemas/*.schema.json
 	$(BIN)/pingan schema --out schemas
 
 clean:  ## 删除生成的文件（保留 .venv）
-	rm -rf build site docs/generated .pytest_cache test-output
+	rm -rf build site docs/generated docs/stories/posts/demo .pytest_cache test-output
+
+# The public site (issue 6). ROOT: the data repository; STORIES: extra story folders (the demo's samples);
+# SITE_URL: the published address, used by 404.html and the sitemap only (pages link relatively).
+ROOT     ?= .
+SITE     ?= site
+STORIES  ?=
+SITE_URL ?=
+SITE_ARGS = $(foreach d,$(STORIES),--stories $(d))
+
+site: venv  ## 生成公开网站到 site/（数据来自 ROOT，默认本仓库；先生成数据页，再 mkdocs build --strict）
+	$(BIN)/pingan site --root $(ROOT) --out $(SITE) $(SITE_ARGS) $(if $(SITE_URL),--site-url $(SITE_URL))
+
+leak-check: venv  ## 检查 site/ 中有没有志愿者的身份证号码、电话、住址、姓名（发布前必须通过）
+	$(BIN)/pingan leak-check --root $(ROOT) --site $(SITE) $(SITE_ARGS)
+
+serve: venv  ## 本地预览网站并自动刷新（演示数据：make serve ROOT=build/demo/repo STORIES=demo/stories）
+	$(BIN)/pingan site --root $(ROOT) --prepare $(SITE_ARGS)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+# axe-core for the browser tests' accessibility check: exact version and integrity hash from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Benchmark of the public site build (issue 6, section 5).
+
+Measures, on one synthetic repository in the same run:
+
+* parse      — the validator's parse of every record (loader only, one process);
+* data pages — `site.generate`: load the records, count, protect, charts, CSV and pages;
+* bare build — `mkdocs build --strict` of the same pages, already generated (no data step);
+* whole site — `pingan site`: data pages plus the build, end to end.
+
+Targets: data pages ≤ 2 × parse; whole site ≤ 3 × bare build.
+Usage: scripts/bench_site.py [--count 30000] [--work DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from pingan import demo, site  # noqa: E402
+from pingan.validate import load_record, record_paths  # noqa: E402
+
+TODAY = date(2026, 11, 29)
+
+
+def timed(func, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=30000, help="records in the synthetic repository")
+    parser.add_argument("--work", type=Path, help="working folder (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="pingan-bench-site-"))
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    root = work / "repo"
+    for _ in demo.generate(PROJECT, root, args.count, seed=0):
+        pass
+    stories = [PROJECT / "demo" / "stories"]
+    paths = record_paths(root)
+    for path in paths:  # warm the page cache so no step pays for the disk
+        path.read_bytes()
+
+    t_parse, _ = timed(lambda: [load_record(p, root) for p in paths])
+
+    staging = work / "staging"
+    staging.mkdir()
+    site._staging_copy(site.site_sources(root), staging)
+    site.copy_stories(stories, staging / "docs")
+    t_data, generated = timed(site.generate, root, staging / "docs", TODAY)
+    t_bare, _ = timed(site.mkdocs_build, staging, work / "bare")
+    t_whole, _ = timed(site.build, root, work / "site", stories=stories, today=TODAY)
+
+    ratio_data = t_data / t_parse if t_parse else float("inf")
+    ratio_whole = t_whole / t_bare if t_bare else float("inf")
+    rows = [
+        ("parse (validator loader, 1 process)", t_parse, "baseline"),
+        ("data pages (load + stats + charts)", t_data, f"{ratio_data:.2f} × parse  (target ≤ 2)"),
+        ("bare Material build (same pages)", t_bare, "baseline"),
+        ("whole site (pingan site)", t_whole, f"{ratio_whole:.2f} × bare   (target ≤ 3)"),
+    ]
+    print(f"site benchmark: {len(paths)} records, {generated.statistics.registered} counted")
+    print(f"{'step':<40} {'seconds':>9}  ratio")
+    for name, seconds, note in rows:
+        print(f"{name:<40} {seconds:>9.2f}  {note}")
+    print(f"data pages within target: {'yes' if ratio_data <= 2 else 'NO'}; "
+          f"whole site within target: {'yes' if ratio_whole <= 3 else 'NO'}")
+    if not args.work:
+        shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
