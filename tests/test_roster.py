@@ -176,3 +176,22 @@ def test_sheet_names_are_valid_and_unique() -> None:
     assert roster.sheet_name("a/b:c", taken) == "a_b_c"
     assert roster.sheet_name("A/B:C", taken) == "A_B_C(2)"
     assert len(roster.sheet_name("长" * 40, taken)) == 31
+
+
+def test_ci_builds_encrypted_rosters_kept_seven_days() -> None:
+    import yaml
+
+    from conftest import PROJECT
+
+    github = yaml.safe_load((PROJECT / ".github/workflows/rosters.yml").read_text(encoding="utf-8"))
+    steps = github["jobs"]["rosters"]["steps"]
+    scripts = "\n".join(step.get("run", "") for step in steps)
+    assert "--password-env ROSTER_PASSWORD" in scripts and 'if [ -z "$ROSTER_PASSWORD" ]' in steps[0]["run"]
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["retention-days"] == 7
+    assert next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))["with"]["fetch-depth"] == 0
+    gitlab = yaml.safe_load((PROJECT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = gitlab["rosters"]
+    assert job["artifacts"]["expire_in"] == "7 days"
+    assert any("--password-env ROSTER_PASSWORD" in line for line in job["script"])
+    assert job["script"][0].startswith('if [ -z "$ROSTER_PASSWORD" ]')
