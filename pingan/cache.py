@@ -17,6 +17,7 @@ import json
 import os
 import stat
 import sys
+import time
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -30,25 +31,55 @@ FORMAT = 1
 #: Libraries whose data or behaviour the rules depend on (code tables, phone metadata, parsing).
 LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-stdnum", "phonenumbers")
 
-Result = list[Any]  # [digest, entry fields, problems as lists]
+Result = list[Any]  # [digest, entry fields, problems as lists, file signature]
 
 
 def digest_bytes(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def digest_file(path: Path) -> str:
+def signature(info: os.stat_result) -> str:
+    """What the file system says about a file: inode, size, modification and change times (ns).
+
+    Any write changes the change time (ctime), which no program can set back,
+    so an edit that keeps the size and the modification time still changes
+    the signature. A matching signature lets a warm run skip reading the file,
+    as git's index does; anything else is decided by the hash of the bytes.
+    """
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
+def digest_file(path: Path | str) -> str:
     """The hash of a file's bytes; a link or special file is hashed by what it is, never followed."""
+    return stat_and_digest(str(path))[1]
+
+
+def stat_and_digest(path: str) -> tuple[str, str]:
+    """(signature, digest) of one file; the signature is taken before reading, so it can only be older."""
     try:
-        info = path.lstat()
+        info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
-            return "link:" + os.readlink(path)
+            return "", "link:" + os.readlink(path)
         if not stat.S_ISREG(info.st_mode):
-            return f"special:{stat.S_IFMT(info.st_mode)}"
-        with path.open("rb") as handle:
-            return digest_bytes(handle.read())
+            return "", f"special:{stat.S_IFMT(info.st_mode)}"
+        with open(path, "rb") as handle:
+            return signature(info), digest_bytes(handle.read())
     except OSError as exc:
-        return f"unreadable:{exc.errno}"
+        return "", f"unreadable:{exc.errno}"
+
+
+def current_signature(path: str) -> str:
+    """The signature of a regular file now ("" for anything else: always read)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return ""
+    return signature(info) if stat.S_ISREG(info.st_mode) else ""
+
+
+#: A file changed this close to the moment the cache is written could change again within the
+#: same time stamp; its signature is not trusted (git's "racily clean" entries).
+RACY_NS = 2_000_000_000
 
 
 def _package_source() -> bytes:
@@ -117,6 +148,11 @@ def save(root: Path, key: str, records: dict[str, Result]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(root.resolve()):
             return
+        now = time.time_ns()
+        for result in records.values():
+            ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
+            if now - ctime_ns < RACY_NS:
+                result[3] = ""
         temporary = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
         with temporary.open("w", encoding="utf-8") as handle:
             json.dump({"key": key, "records": records}, handle, ensure_ascii=False, separators=(",", ":"))

@@ -103,13 +103,14 @@ def _problem_row(p: Problem) -> list[Any]:
 
 
 def check_rel(root: Path, rel: str, ctx: Context) -> cache.Result:
-    """[hash of the bytes, index facts, problems] of one record file."""
+    """[hash of the bytes, index facts, problems, file signature] of one record file."""
     path = root / rel
-    digest = cache.digest_file(path)  # before reading: a later edit can only make the entry stale, never wrong
-    loaded = load_record(path, root)
+    # Hashed before it is read: a later edit can only make the entry stale, never wrong.
+    sig, digest = cache.stat_and_digest(str(path))
+    loaded = load_yaml(path, rel, TEXT_KEYS, pragma=True)
     problems, data = check_record(loaded, ctx)
     entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))
-    return [digest, list(entry[1:]), [_problem_row(p) for p in problems]]
+    return [digest, list(entry[1:]), [_problem_row(p) for p in problems], sig]
 
 
 def _check_many(root: Path, rels: list[str], ctx: Context) -> list[cache.Result]:
@@ -130,6 +131,9 @@ def check_rels(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> l
     forking = multiprocessing.get_context("fork")
     size = -(-len(rels) // jobs)
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
+    # The first record warms what every process would otherwise load for itself (phone metadata,
+    # region tables, validators), so the children inherit it.
+    results = _check_many(root, chunks[0][:1], ctx)
     children = []
     for chunk in chunks[1:]:
         receive, send = forking.Pipe(duplex=False)
@@ -137,7 +141,7 @@ def check_rels(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> l
         process.start()
         send.close()
         children.append((process, receive))
-    results = _check_many(root, chunks[0], ctx)  # this process takes the first share itself
+    results += _check_many(root, chunks[0][1:], ctx)  # this process takes the first share itself
     for process, receive in children:
         try:
             results += receive.recv()
@@ -220,18 +224,29 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
         stored = cache.load(root, key) if use_cache else {}
         results: dict[str, cache.Result] = {}
         cold: list[str] = []
+        base = str(root)
+        refreshed = False
         for rel in rels:
             hit = stored.get(rel)
-            if hit is not None and hit[0] == cache.digest_file(root / rel):
-                results[rel] = hit
-            else:
-                cold.append(rel)
+            if hit is not None and len(hit) == 4:
+                path = f"{base}/{rel}"
+                if hit[3] and hit[3] == cache.current_signature(path):
+                    results[rel] = hit
+                    continue
+                sig, digest = cache.stat_and_digest(path)
+                if hit[0] == digest:
+                    hit[3], refreshed = sig, True
+                    results[rel] = hit
+                    continue
+            cold.append(rel)
         results.update(zip(cold, check_rels(root, cold, ctx, jobs)))
-        if use_cache and (cold or len(stored) != len(results)):
+        if use_cache and (cold or refreshed or len(stored) != len(results)):
             cache.save(root, key, results)
         index = [Entry(rel, *results[rel][1]) for rel in rels]
         for rel in rels:
-            problems += [Problem(*row) for row in results[rel][2]]
+            rows = results[rel][2]
+            if rows:
+                problems += [Problem(*row) for row in rows]
         recent = added(changes) if changes is not None else frozenset()
         complete = not any(p.level == ERROR for p in found.problems)
         problems += check_repository(index, RepoContext(found.units, found.province, recent, complete))

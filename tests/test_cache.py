@@ -120,3 +120,17 @@ def test_a_planted_or_broken_cache_is_ignored(root: Path) -> None:
     path = root / cache.CACHE_DIR / cache.CACHE_FILE
     path.write_text("{not json", encoding="utf-8")
     assert run(root) == run(root, "--no-cache")
+
+
+def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no racy window every signature is trusted: the change time (ctime) must give the edit away."""
+    from pingan.validate import validate
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    root = make_repo(tmp_path / "repo", dict(record_file(r) for r in RECORDS[:2]))
+    first = validate(root).sorted()
+    stored = cache.load(root, cache.run_key(root, date(2026, 11, 29)))
+    assert all(result[3] for result in stored.values()), "signatures should be stored"
+    edit(root, "data/volunteers/taiyuan/taiyuan-00001.yaml", "13812345678", "12812345678", keep_stat=True)
+    second = validate(root).sorted()
+    assert second != first and second == validate(root, use_cache=False).sorted()
