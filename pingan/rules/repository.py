@@ -124,11 +124,17 @@ def province_quota(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
 
 
 def _groups(index: list[Entry], key: str) -> Iterator[list[Entry]]:
-    seen: dict[str, list[Entry]] = defaultdict(list)
+    """Entries sharing a non-empty value of `key`, each group in path order (one pass, by position)."""
+    position = Entry._fields.index(key)
+    seen: dict[str, list[Entry]] = {}
     for entry in index:
-        value = getattr(entry, key)
+        value = entry[position]
         if value:
-            seen[value].append(entry)
+            group = seen.get(value)
+            if group is None:
+                seen[value] = [entry]
+            else:
+                group.append(entry)
     for group in seen.values():
         if len(group) > 1:
             yield sorted(group, key=lambda e: e.rel)
@@ -188,32 +194,48 @@ def scan_records(root: Path, units: Iterable[str]) -> tuple[list[str], list[Prob
     records: list[str] = []
     problems: list[Problem] = []
     base = settings.VOLUNTEERS_DIR
-    for rel, entry in _walk(root / base, base):
-        parts = rel.split("/")[2:]  # below data/volunteers/
-        is_link = entry.is_symlink()
-        is_dir = not is_link and entry.is_dir(follow_symlinks=False)
-        if len(parts) == 1:
-            if is_link:
-                problems.append(catalogue.make("PLC005", rel, None, path=Verbatim(rel)))
-            elif not is_dir and parts[0] not in _ALLOWED_EXTRA:
+    top = root / base
+    try:
+        folders = list(os.scandir(top))
+    except OSError:
+        return records, problems
+    for folder in folders:
+        rel = f"{base}/{folder.name}"
+        if folder.is_symlink():
+            problems.append(catalogue.make("PLC005", rel, None, path=Verbatim(rel)))
+        elif not folder.is_dir(follow_symlinks=False):
+            if folder.name not in _ALLOWED_EXTRA:
                 problems.append(catalogue.make("PLC003", rel, None, path=Verbatim(rel)))
-            continue
-        if is_dir:
-            continue
-        folder = parts[0]
-        if folder not in known:
-            problems.append(catalogue.make("PLC001", rel, None, folder=folder))
-        elif len(parts) > 2:
-            problems.append(catalogue.make("PLC005" if is_link else "PLC002", rel, None, path=Verbatim(rel)))
-        elif parts[1] in _ALLOWED_EXTRA:
-            continue
-        elif not parts[1].endswith(".yaml"):
-            problems.append(catalogue.make("PLC005" if is_link else "PLC003", rel, None, path=Verbatim(rel)))
-        elif not _RECORD_NAME.fullmatch(parts[1]):
-            problems.append(catalogue.make("PLC004", rel, None, name=parts[1]))
+        elif folder.name not in known:
+            for child, entry in _walk(Path(folder.path), rel):
+                if not entry.is_dir(follow_symlinks=False) or entry.is_symlink():
+                    problems.append(catalogue.make("PLC001", child, None, folder=folder.name))
         else:
-            records.append(rel)
+            prefix = rel + "/"
+            for entry in os.scandir(folder.path):  # the common case, kept lean: tens of thousands of files
+                name = entry.name
+                if _RECORD_NAME.fullmatch(name) and (entry.is_file(follow_symlinks=False) or entry.is_symlink()):
+                    records.append(prefix + name)
+                else:
+                    problems += _misplaced(prefix + name, entry)
+    records.sort()
+    problems.sort()
     return records, problems
+
+
+def _misplaced(rel: str, entry: os.DirEntry) -> list[Problem]:
+    """Placement problems of one entry in a unit folder that is not a plain record file."""
+    name = entry.name
+    if entry.is_symlink():
+        return [catalogue.make("PLC005", rel, None, path=Verbatim(rel))]
+    if entry.is_dir(follow_symlinks=False):
+        return [catalogue.make("PLC002", child, None, path=Verbatim(child))
+                for child, inner in _walk(Path(entry.path), rel) if not inner.is_dir(follow_symlinks=False)]
+    if name in _ALLOWED_EXTRA:
+        return []
+    if not name.endswith(".yaml"):
+        return [catalogue.make("PLC003", rel, None, path=Verbatim(rel))]
+    return [catalogue.make("PLC004", rel, None, name=name)]
 
 
 def scan_settings(root: Path) -> list[Problem]:
