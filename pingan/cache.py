@@ -27,7 +27,7 @@ from . import settings
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.json"
-FORMAT = 1
+FORMAT = 2
 #: Libraries whose data or behaviour the rules depend on (code tables, phone metadata, parsing).
 LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-stdnum", "phonenumbers")
 
@@ -125,18 +125,65 @@ def _cache_path(root: Path) -> Path | None:
     return path
 
 
+_SEP = "\x1f"
+_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), (_SEP, "\\u001f"))
+
+
+def _escape(text: str) -> str:
+    for raw, escaped in _ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            for raw, escaped in _ESCAPES:
+                if text.startswith(escaped, i):
+                    out.append(raw)
+                    i += len(escaped)
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _encode(rel: str, result: Result) -> str:
+    digest, facts, _problems, sig = result
+    return _SEP.join(_escape(str(part)) for part in (rel, digest, sig, *facts))
+
+
+def _decode(line: str, problems: dict[str, Any]) -> tuple[str, Result]:
+    rel, digest, sig, unit, record_id, registered, number, id_line, id_col, person = \
+        (_unescape(part) for part in line.split(_SEP))
+    facts = [unit, record_id, registered, number, int(id_line), int(id_col), person]
+    return rel, [digest, facts, problems.get(rel, []), sig]
+
+
 def load(root: Path, key: str) -> dict[str, Result]:
-    """The stored results of the last run with the same key ({} when none or unusable)."""
+    """The stored results of the last run with the same key ({} when none or unusable).
+
+    One line of plain fields per record keeps loading cheap; problems are
+    stored only for the records that have some.
+    """
     path = _cache_path(root)
     if path is None or not path.is_file():
         return {}
     try:
         stored = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return {}
+        problems = stored["problems"]
+        return dict(_decode(line, problems) for line in stored["records"].split("\n") if line)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    if not isinstance(stored, dict) or stored.get("key") != key or not isinstance(stored.get("records"), dict):
-        return {}
-    return stored["records"]
 
 
 def save(root: Path, key: str, records: dict[str, Result]) -> None:
@@ -153,9 +200,12 @@ def save(root: Path, key: str, records: dict[str, Result]) -> None:
             ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
             if now - ctime_ns < RACY_NS:
                 result[3] = ""
+        stored = {"key": key, "format": FORMAT,
+                  "records": "\n".join(_encode(rel, result) for rel, result in records.items()),
+                  "problems": {rel: result[2] for rel, result in records.items() if result[2]}}
         temporary = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
         with temporary.open("w", encoding="utf-8") as handle:
-            json.dump({"key": key, "records": records}, handle, ensure_ascii=False, separators=(",", ":"))
+            json.dump(stored, handle, ensure_ascii=False, separators=(",", ":"))
         os.replace(temporary, path)
     except OSError:
         return
