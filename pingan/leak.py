@@ -152,7 +152,11 @@ def find_numbers(text: str, numbers: dict[str, tuple[str, str]]) -> Iterator[tup
                         yield part, match.group(0)
 
 
-def find_names(text: str, names: dict[str, str], vocabulary: str = "") -> Iterator[str]:
+def find_names(text: str, names: dict[str, str], vocabulary: str = "", allowed: Iterable[str] = ()) -> Iterator[str]:
+    """Record names written in `text`, not counting those inside an allowed name (林晓 in 林晓岚)."""
+    from .stories import without
+
+    text = without(text, allowed)
     lengths = sorted({len(n) for n in names})
     for width in lengths:
         windows = {text[i:i + width] for i in range(len(text) - width + 1)}
@@ -180,9 +184,10 @@ def names_scanned(rel: str) -> bool:
     return rel.startswith("generated/") or rel.startswith("search/")
 
 
-def scan(site: Path, secrets: Secrets, vocabulary: str = "") -> list[Hit]:
+def scan(site: Path, secrets: Secrets, vocabulary: str = "", allowed_names: Iterable[str] = ()) -> list[Hit]:
     """Every hit in every file under `site` (sorted, one per file, kind and value)."""
     hits: set[Hit] = set()
+    allowed = set(allowed_names)
     index = address_index(secrets.addresses)
     has_han = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
@@ -198,7 +203,7 @@ def scan(site: Path, secrets: Secrets, vocabulary: str = "") -> list[Hit]:
         for address in find_addresses(text, secrets.addresses, index):
             hits.add(Hit(rel, ADDRESS, secrets.addresses[address], mask(ADDRESS, address)))
         if names_scanned(rel):
-            for name in find_names(text, secrets.names, vocabulary):
+            for name in find_names(text, secrets.names, vocabulary, allowed):
                 hits.add(Hit(rel, NAME, secrets.names[name], mask(NAME, name)))
     return sorted(hits, key=lambda h: (h.file, h.kind, h.record))
 
@@ -222,4 +227,4 @@ def check_site(site: Path, root: Path, sources: Path | None = None, stories: Ite
             if not story.draft:
                 names |= story.consented_names()
     secrets = allow(secrets_of(root), names, numbers)
-    return scan(site, secrets, site_vocabulary(src / "docs"))
+    return scan(site, secrets, site_vocabulary(src / "docs"), names)

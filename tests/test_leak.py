@@ -74,6 +74,11 @@ def test_public_contacts_and_consented_story_persons_are_allowed(demo_site: tupl
     assert list(leak.find_names(text, allowed.names)) == ["王建国"]
 
 
+def test_a_name_inside_an_allowed_name_is_not_a_hit() -> None:
+    names = {"郭一": "a-00001", "王建国": "a-00002"}
+    assert list(leak.find_names("郭一鸣和王建国", names, allowed={"郭一鸣"})) == ["王建国"]
+
+
 def test_a_name_that_is_a_site_word_is_not_a_hit() -> None:
     assert list(leak.find_names("倡导文明出行", {"文明": "x-00001"}, vocabulary="劝导不文明行为")) == []
 

@@ -219,6 +219,11 @@ def test_story_names_an_unlisted_volunteer(tmp_path: Path) -> None:
     assert found == [("STY006", 14)]
 
 
+def test_a_volunteer_name_inside_a_listed_name_is_not_another_person(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  - 姓名: 郭一鸣\n    同意公开日期: 2015-05-10", "郭一鸣在集市上讲课。",
+                          {"郭一", "郭一鸣"}) == []
+
+
 def test_build_refuses_a_story_without_consent(repo: Path, tmp_path: Path) -> None:
     extra = tmp_path / "stories"
     extra.mkdir()
