@@ -161,8 +161,10 @@ def _encode(rel: str, result: Result) -> str:
 
 
 def _decode(line: str, problems: dict[str, Any]) -> tuple[str, Result]:
-    rel, digest, sig, unit, record_id, registered, number, id_line, id_col, person = \
-        (_unescape(part) for part in line.split(_SEP))
+    parts = line.split(_SEP)
+    if "\\" in line:
+        parts = [_unescape(part) for part in parts]
+    rel, digest, sig, unit, record_id, registered, number, id_line, id_col, person = parts
     facts = [unit, record_id, registered, number, int(id_line), int(id_col), person]
     return rel, [digest, facts, problems.get(rel, []), sig]
 
