@@ -19,7 +19,6 @@ import stat
 import sys
 import time
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,6 @@ from . import settings
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.json"
 FORMAT = 2
-#: Libraries whose data or behaviour the rules depend on (code tables, phone metadata, parsing).
-LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-stdnum", "phonenumbers")
 
 Result = list[Any]  # [digest, entry fields, problems as lists, file signature]
 
@@ -92,13 +89,15 @@ def _package_source() -> bytes:
 
 
 def _library_versions() -> str:
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=?")
-    return ";".join(versions)
+    import phonenumbers
+    import pydantic
+    import pydantic_core
+    import stdnum
+    import yaml
+
+    return ";".join(f"{module.__name__}={version}" for module, version in (
+        (pydantic, pydantic.VERSION), (pydantic_core, pydantic_core.__version__), (yaml, yaml.__version__),
+        (stdnum, stdnum.__version__), (phonenumbers, phonenumbers.__version__)))
 
 
 def run_key(root: Path, today: date) -> str:

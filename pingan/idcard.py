@@ -11,7 +11,6 @@ import re
 import unicodedata
 from datetime import date
 
-from stdnum import numdb
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
@@ -69,6 +68,8 @@ def _county(code: str) -> str | None:
     """stdnum's table lookup is slow (a linear scan): a few thousand codes, each looked up once."""
     if code.endswith("0000"):
         return None
+    from stdnum import numdb  # imported on first use: it pulls in much of the standard library
+
     try:
         parts = numdb.get("cn/loc").info(code)
     except Exception:  # stdnum 2.2 raises KeyError for unknown counties; any failure means unknown
