@@ -28,7 +28,7 @@ from . import settings, stats
 from .charts import bar_chart
 from .model import Province, Unit
 from .problems import ERROR, Problem
-from .stories import Story, check_stories, read_stories, site_vocabulary
+from .stories import NameDigests, Story, check_stories, read_stories, site_vocabulary
 
 GENERATED = "generated"
 POSTS = "stories/posts"
@@ -289,7 +289,7 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
         path = out / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    problems = check_stories(stories, people.names, site_vocabulary(docs))
+    problems = check_stories(stories, NameDigests(people.names), site_vocabulary(docs))
     return Generated(st, people.names, written, problems)
 
 

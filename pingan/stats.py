@@ -25,12 +25,13 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import codelists as cl
+from . import stats_cache
 from .model import Province, Unit
 from .problems import ERROR
 from .rules.record import age_on
@@ -112,47 +113,80 @@ def shanxi_cities() -> tuple[str, ...]:
 
 @dataclass
 class People:
-    """Everyone counted, the names seen (for the story check; never published) and what was skipped."""
+    """Everyone counted, hashes of the names seen (for the story check) and what was skipped."""
 
     people: list[Person] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
 
 
-def _load_chunk(args: tuple[Path, list[Path], dict[str, Unit]]) -> People:
+def _facts(p: Person) -> list[Any]:
+    return [list(v) if isinstance(v, tuple) else v for v in astuple(p)]
+
+
+def _person_from(facts: list[Any]) -> Person:
+    return Person(*[tuple(v) if isinstance(v, list) else v for v in facts])
+
+
+def _load_chunk(args: tuple[Path, list[tuple[Path, str]], dict[str, Unit]]) -> dict[str, Any]:
+    """{rel: [digest, facts or None, name digest or None]} for each (path, digest)."""
     from .validate import load_record
 
     root, paths, units = args
-    out = People()
-    for path in paths:
+    out = {}
+    for path, digest in paths:
         loaded = load_record(path, root)
         readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
         found = person(loaded.data, units) if readable else None
-        if found is None:
-            out.skipped.append(loaded.rel)
-            continue
-        out.people.append(found)
-        if isinstance(loaded.data.get("姓名"), str):
-            out.names.add(loaded.data["姓名"])
+        name = loaded.data.get("姓名") if found is not None else None
+        out[loaded.rel] = [digest, _facts(found) if found else None,
+                           stats_cache.name_digest(name) if isinstance(name, str) else None]
     return out
 
 
-def load_people(root: Path, units: dict[str, Unit], workers: int | None = None) -> People:
-    """Parse every record (in parallel when there are many) and keep only what is counted."""
+def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, use_cache: bool = True) -> People:
+    """Every record's counted facts: from the cache where the file is unchanged, else parsed (in parallel)."""
+    from .cache import digest_file
     from .validate import record_paths
 
     paths = record_paths(root)
+    run_key = stats_cache.key(root) if use_cache else ""
+    stored = stats_cache.load(root, run_key) if use_cache else {}
+    entries: dict[str, Any] = {}
+    todo = []
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        digest = digest_file(path)
+        hit = stored.get(rel)
+        if isinstance(hit, list) and len(hit) == 3 and hit[0] == digest:
+            entries[rel] = hit
+        else:
+            todo.append((path, digest))
     workers = workers or min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < 2000:
-        return _load_chunk((root, paths, units))
-    size = -(-len(paths) // (workers * 4))
-    chunks = [(root, paths[i:i + size], units) for i in range(0, len(paths), size)]
+    if workers < 2 or len(todo) < 2000:
+        entries.update(_load_chunk((root, todo, units)))
+    else:
+        size = -(-len(todo) // (workers * 4))
+        chunks = [(root, todo[i:i + size], units) for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(workers) as pool:
+            for part in pool.map(_load_chunk, chunks):
+                entries.update(part)
+    if use_cache and (todo or len(stored) != len(entries)):
+        stats_cache.save(root, run_key, entries)
     total = People()
-    with ProcessPoolExecutor(workers) as pool:
-        for part in pool.map(_load_chunk, chunks):
-            total.people += part.people
-            total.names |= part.names
-            total.skipped += part.skipped
+    for rel in sorted(entries):
+        _, facts, name = entries[rel]
+        if facts is None:
+            total.skipped.append(rel)
+            continue
+        try:
+            found = _person_from(facts)
+        except TypeError:
+            total.skipped.append(rel)
+            continue
+        total.people.append(found)
+        if name:
+            total.names.add(name)
     return total
 
 

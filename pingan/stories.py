@@ -146,13 +146,34 @@ def _plain(text: str) -> str:
     return re.sub("[\u200b-\u200d\ufeff]", "", text)
 
 
-def unlisted_volunteers(story: Story, names: Iterable[str], vocabulary: str) -> Iterator[Problem]:
+class NameDigests:
+    """The records' names as hashes (what the statistics cache keeps): found by hashing the text's windows."""
+
+    def __init__(self, digests: Iterable[str], longest: int = 30):
+        from .stats_cache import name_digest
+
+        self.digests = set(digests)
+        self.longest = longest
+        self._digest = name_digest
+
+    def found_in(self, text: str) -> set[str]:
+        found = set()
+        for width in range(2, self.longest + 1):
+            for i in range(len(text) - width + 1):
+                window = text[i:i + width]
+                if self._digest(window) in self.digests:
+                    found.add(window)
+        return found
+
+
+def unlisted_volunteers(story: Story, names: Iterable[str] | NameDigests, vocabulary: str) -> Iterator[Problem]:
     """Full names of recorded volunteers that occur in the story without being listed."""
     if story.error:
         return
     listed = {p.get(NAME_KEY) for p in story.persons if isinstance(p, dict)}
     body = without(_plain(story.body), {n for n in listed if isinstance(n, str)})
-    for name in sorted(n for n in names if n in body and n not in listed and n not in vocabulary):
+    found = names.found_in(body) if isinstance(names, NameDigests) else {n for n in names if n in body}
+    for name in sorted(n for n in found if n not in listed and n not in vocabulary):
         yield catalogue.make("STY006", story.rel, None, story.line_of(name), 1, name=name)
 
 
@@ -164,9 +185,9 @@ def without(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def check_stories(stories: list[Story], names: Iterable[str] = (), vocabulary: str = "") -> list[Problem]:
+def check_stories(stories: list[Story], names: Iterable[str] | NameDigests = (), vocabulary: str = "") -> list[Problem]:
     """Every consent problem of `stories`; drafts are not published and not checked."""
-    names = set(names)
+    names = names if isinstance(names, NameDigests) else set(names)
     problems: list[Problem] = []
     for story in stories:
         if story.draft:

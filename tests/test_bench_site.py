@@ -14,7 +14,7 @@ def test_bench_site_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "site benchmark: 300 records, 300 counted"
-    assert [line.split("  ")[0] for line in lines[2:6]] == [
-        "parse (validator loader, 1 process)", "data pages (load + stats + charts)",
-        "bare Material build (same pages)", "whole site (pingan site)"]
-    assert "whole site within target" in lines[6]
+    assert [line.split("  ")[0] for line in lines[2:8]] == [
+        "parse (validator loader, 1 process)", "data pages, cold (load + stats + charts)", "data pages, warm cache",
+        "bare Material build (same pages)", "whole site, cold (pingan site)", "whole site, warm cache"]
+    assert "whole site within target" in lines[8]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import make_repo, record_file, valid_record
 from pingan import codelists as cl
-from pingan import stats
+from pingan import stats, stats_cache
 from pingan.validate import load_settings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -222,7 +222,23 @@ def test_load_people_from_a_repository(tmp_path: Path) -> None:
     found = stats.load_people(root, UNITS)
     assert sorted(p.unit for p in found.people) == ["datong", "taiyuan", "taiyuan"]
     assert found.skipped == ["data/volunteers/taiyuan/taiyuan-00009.yaml"]
-    assert found.names == {"张伟"}
+    assert found.names == {stats_cache.name_digest("张伟")}
+
+
+def test_cache_reuses_unchanged_records_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}")) for n in range(1, 4))
+    root = make_repo(tmp_path / "repo", files)
+    first = stats.load_people(root, UNITS)
+    cached = (root / ".cache/pingan" / stats_cache.CACHE_FILE).read_text(encoding="utf-8")
+    assert "张伟" not in cached and "140121199001011019" not in cached  # facts only, names hashed
+    parsed: list[str] = []
+    real = stats._load_chunk
+    monkeypatch.setattr(stats, "_load_chunk", lambda args: parsed.extend(p.name for p, _ in args[1]) or real(args))
+    rel, text = record_file(valid_record(编号="taiyuan-00002", 性别="女", 身份证号码="140121199001011027"))
+    (root / rel).write_text(text, encoding="utf-8")
+    second = stats.load_people(root, UNITS)
+    assert parsed == ["taiyuan-00002.yaml"]
+    assert sorted(p.sex for p in second.people) == ["女", "男", "男"] != sorted(p.sex for p in first.people)
 
 
 def test_published_rows_match_the_shown_strings() -> None:
