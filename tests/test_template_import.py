@@ -302,3 +302,12 @@ def test_ci_import_checks_the_author(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 1 and "账号 someone-else 不是太原市（taiyuan）的维护者，不能修改 imports/taiyuan/名单.xlsx" in out
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--author", "@TY-League")
     assert code == 0, out
+
+
+def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    code, out, err = run_cli(capsys, "validate", "--root", str(root))  # leaves .cache/pingan behind
+    assert code == 0, out
+    path = filled_template(root, tmp_path / "t.xlsx", [person(80), person(1)])
+    outcome = import_file(root, path, "taiyuan")
+    assert [(p.code, p.line) for p in outcome.problems] == [("DUP001", 3)]
