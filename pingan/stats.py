@@ -25,7 +25,8 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ def person(data: dict[str, Any], units: dict[str, Unit]) -> Person | None:
     return p if ok else None
 
 
+@cache
 def shanxi_cities() -> tuple[str, ...]:
     """The eleven prefecture-level cities, in GB/T 2260 order."""
     return tuple(dict.fromkeys(city_of(r.name) for r in cl.shanxi_regions().values() if r.current))
@@ -120,8 +122,11 @@ class People:
     skipped: list[str] = field(default_factory=list)
 
 
+_FIELDS = tuple(f.name for f in fields(Person))
+
+
 def _facts(p: Person) -> list[Any]:
-    return [list(v) if isinstance(v, tuple) else v for v in astuple(p)]
+    return [list(v) if isinstance(v, tuple) else v for v in (getattr(p, name) for name in _FIELDS)]
 
 
 def _person_from(facts: list[Any]) -> Person:
