@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo test bench schema clean site leak-check serve
+.PHONY: help venv dev-venv system-deps demo test bench schema clean site leak-check serve ci-rosters ci-import
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,3 +82,22 @@ serve: venv  ## 本地预览网站并自动刷新（演示数据：make serve RO
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
+
+# --- CI jobs (GitHub/Gitea workflows and GitLab jobs call these; no logic in the CI files) ------------
+# SINCE: first day of the insurance changes list (default: the 1st of this month, Asia/Shanghai).
+SINCE        ?=
+MONTH_START  := $(shell TZ=Asia/Shanghai date +%Y-%m-01)
+# Where the post-merge import pushes its commit: a remote (origin) or a URL carrying a token (GitLab).
+PUSH_REMOTE  ?= origin
+PUSH_BRANCH  ?= main
+
+ci-rosters: venv  ## CI：生成加密的 Excel 名单到 rosters/（密码取自 ROSTER_PASSWORD；没有密码则失败）
+	$(BIN)/pingan roster --out rosters --since "$(or $(SINCE),$(MONTH_START))" --password-env ROSTER_PASSWORD
+
+ci-import: venv  ## CI（合并后）：把 imports/ 中的工作簿转换为记录、删除工作簿，提交并推送
+	$(BIN)/pingan import-pending --apply
+	git add -A data/volunteers imports
+	@if git diff --cached --quiet; then echo "没有需要提交的变化。"; else \
+	  git -c user.name="pingan import" -c user.email="pingan-import@noreply.invalid" \
+	    commit -q -m "Import Excel rosters from imports/" && \
+	  git push -q "$(PUSH_REMOTE)" "HEAD:$(PUSH_BRANCH)" && echo "已提交并推送导入的记录。"; fi

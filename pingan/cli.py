@@ -294,6 +294,14 @@ def _settings_stop(exc: Exception) -> Stop:
     return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
 
 
+def _append_step_summary(title: str, lines: list[str]) -> None:
+    """On GitHub/Gitea Actions, repeat what a command printed on the run's summary page."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(f"## {title}\n\n" + "\n".join(f"    {line}" if line else "" for line in lines) + "\n")
+
+
 def _roster_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
     parser.add_argument("--out", metavar="DIR", required=True, help="输出文件夹（不存在时创建；同名文件会被覆盖）")
@@ -332,18 +340,21 @@ def cmd_roster(args: argparse.Namespace) -> int:
                                          "请运行 git fetch --unshallow（工作流中设置 fetch-depth: 0）。") from exc
     except NoHistory as exc:
         raise Stop(EXIT_CANNOT_CONTINUE, f"保险变动名单需要 git 提交历史，但 {root} 不是 git 仓库（{exc}）。") from exc
-    for path in built.files:
-        print(f"已写入 {path}{'（已加密）' if password else ''}")
+    lines = [f"已写入 {path}{'（已加密）' if password else ''}" for path in built.files]
     progress = built.progress
-    print(f"名单日期 {as_of}：列入 {progress.total} 名志愿者，其中 {sum(progress.overage.values())} 名已超过 {progress.max_age} 周岁（已标出）。")
+    lines.append(f"名单日期 {as_of}：列入 {progress.total} 名志愿者，其中 {sum(progress.overage.values())} 名已超过 "
+                 f"{progress.max_age} 周岁（已标出）。")
     if built.changes is not None:
-        print(f"保险变动名单：自 {args.since} 以来 {built.changes} 条变动。")
+        lines.append(f"保险变动名单：自 {args.since} 以来 {built.changes} 条变动。")
     if progress.left_out:
-        print(f"注意：{progress.left_out} 条记录有错误，未列入名单；运行 pingan validate 查看并改正。")
+        lines.append(f"注意：{progress.left_out} 条记录有错误，未列入名单；运行 pingan validate 查看并改正。")
     if progress.registered_later:
-        print(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+        lines.append(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
     if password is None:
-        print("注意：文件未加密，含身份证号码等个人信息，请勿外传；需要加密时使用 --password-env。")
+        lines.append("注意：文件未加密，含身份证号码等个人信息，请勿外传；需要加密时使用 --password-env。")
+    print("\n".join(lines))
+    _append_step_summary("Excel 名单" + ("（已加密）" if password else ""), lines + [
+        "", "在本次运行页面底部的 Artifacts 中下载，保存 7 天；打开时输入名单密码。"])
     return EXIT_OK
 
 

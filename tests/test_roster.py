@@ -179,19 +179,28 @@ def test_sheet_names_are_valid_and_unique() -> None:
 
 
 def test_ci_builds_encrypted_rosters_kept_seven_days() -> None:
+    import os
+    import subprocess
+
     import yaml
 
     from conftest import PROJECT
 
     github = yaml.safe_load((PROJECT / ".github/workflows/rosters.yml").read_text(encoding="utf-8"))
     steps = github["jobs"]["rosters"]["steps"]
-    scripts = "\n".join(step.get("run", "") for step in steps)
-    assert "--password-env ROSTER_PASSWORD" in scripts and 'if [ -z "$ROSTER_PASSWORD" ]' in steps[0]["run"]
+    assert any(step.get("run", "").startswith("make ci-rosters") for step in steps)
     upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["retention-days"] == 7
     assert next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))["with"]["fetch-depth"] == 0
     gitlab = yaml.safe_load((PROJECT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     job = gitlab["rosters"]
     assert job["artifacts"]["expire_in"] == "7 days"
-    assert any("--password-env ROSTER_PASSWORD" in line for line in job["script"])
-    assert job["script"][0].startswith('if [ -z "$ROSTER_PASSWORD" ]')
+    assert [line for line in job["script"] if line.startswith("make ci-rosters")]
+    planned = subprocess.run(["make", "-n", "ci-rosters"], cwd=PROJECT, capture_output=True, text=True).stdout
+    assert "--password-env ROSTER_PASSWORD" in planned
+    # Without the secret the job fails and writes nothing, instead of uploading plaintext.
+    assert not (PROJECT / "rosters").exists()
+    env = {**os.environ, "CI": "true", "ROSTER_PASSWORD": ""}
+    run = subprocess.run(["make", "ci-rosters"], cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert run.returncode != 0 and "ROSTER_PASSWORD" in run.stderr
+    assert not (PROJECT / "rosters").exists()
