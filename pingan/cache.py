@@ -21,6 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+from typing import Any
 
 from . import settings
 
@@ -192,21 +193,26 @@ def save(root: Path, key: str, records: dict[str, Result]) -> None:
     path = _cache_path(root)
     if path is None:
         return
+    now = time.time_ns()
+    for result in records.values():
+        ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
+        if now - ctime_ns < RACY_NS:
+            result[3] = ""
+    write_atomically(root, path, {
+        "key": key, "format": FORMAT,
+        "records": "\n".join(_encode(rel, result) for rel, result in records.items()),
+        "problems": {rel: result[2] for rel, result in records.items() if result[2]}})
+
+
+def write_atomically(root: Path, path: Path, payload: dict[str, Any]) -> None:
+    """Replace a cache file with `payload` as JSON; skipped when its folder is outside `root` or read-only."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(root.resolve()):
             return
-        now = time.time_ns()
-        for result in records.values():
-            ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
-            if now - ctime_ns < RACY_NS:
-                result[3] = ""
-        stored = {"key": key, "format": FORMAT,
-                  "records": "\n".join(_encode(rel, result) for rel, result in records.items()),
-                  "problems": {rel: result[2] for rel, result in records.items() if result[2]}}
-        temporary = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(stored, handle, ensure_ascii=False, separators=(",", ":"))
+            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
         os.replace(temporary, path)
     except OSError:
         return

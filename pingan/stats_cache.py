@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import cache
+from .cache import write_atomically
 
 CACHE_FILE = "site-stats.json"
 FORMAT = "site-stats-1"
@@ -64,13 +64,4 @@ def save(root: Path, run_key: str, records: dict[str, Entry]) -> None:
     path = _path(root)
     if path is None:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.resolve().is_relative_to(root.resolve()):
-            return
-        temporary = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump({"key": run_key, "records": records}, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
-    except OSError:
-        return
+    write_atomically(root, path, {"key": run_key, "records": records})
