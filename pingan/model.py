@@ -40,6 +40,7 @@ _OTHER = f"^{cl.OTHER_PREFIX} ?\\S.*$"
 
 _record_config = ConfigDict(
     extra="forbid", frozen=True, populate_by_name=False, strict=True, str_strip_whitespace=False,
+    defer_build=True,  # build validators on first use: warm runs that validate no record skip the cost
 )
 
 
