@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 #: GB 11643 does not list sexes; the 17th digit is odd for 男, even for 女.
 SEXES = ("男", "女")
@@ -98,27 +99,43 @@ def _overlaps(a: tuple[str, int | None, int | None], b: tuple[str, int | None, i
 
 
 @cache
+def gb_t_2260() -> dict[str, str]:
+    """Every code in the GB/T 2260 history pinned in python-stdnum (cn/loc.dat) → its names field.
+
+    Read straight from the package's data file: its generic prefix database takes a
+    quarter of a second to load, which every pull-request check would pay.
+    """
+    text = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    province = ""
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            province = line[:2]
+            continue
+        suffix, _, props = line.strip().partition(" ")
+        if props.startswith('county="'):
+            table[province + suffix] = props[len('county="'):-1]
+    return table
+
+
+@cache
 def shanxi_regions() -> dict[str, Region]:
     """所在地区 names from the GB/T 2260 history pinned in python-stdnum (cn/loc).
 
     A county written with the city it belonged to at the time; names still in
     use are current, names retired later are kept so old records stay readable.
     """
-    from stdnum import numdb
-
     cities: dict[str, list] = {}
     counties: list[tuple[str, list]] = []
-    for length, low, _high, _props, children in numdb.get("cn/loc").prefixes:
-        if (length, low) != (2, SHANXI_PROVINCE_CODE):
+    for code, field in gb_t_2260().items():
+        if not code.startswith(SHANXI_PROVINCE_CODE) or code.endswith("0000"):
             continue
-        for _length, suffix, _high, props, _children in children:
-            code, field = low + suffix, props.get("county", "")
-            if suffix == "0000":
-                continue
-            if code.endswith("00"):
-                cities[code[:4]] = _ranged_names(field)
-            else:
-                counties.append((code, _ranged_names(field)))
+        if code.endswith("00"):
+            cities[code[:4]] = _ranged_names(field)
+        else:
+            counties.append((code, _ranged_names(field)))
     regions: dict[str, Region] = {}
     for code, names in counties:
         for county in names:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from datetime import date
 
+from . import codelists
+
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
@@ -65,20 +67,10 @@ def region_name(number: str) -> str | None:
 
 @functools.lru_cache(maxsize=8192)
 def _county(code: str) -> str | None:
-    """stdnum's table lookup is slow (a linear scan): a few thousand codes, each looked up once."""
     if code.endswith("0000"):
         return None
-    from stdnum import numdb  # imported on first use: it pulls in much of the standard library
-
-    try:
-        parts = numdb.get("cn/loc").info(code)
-    except Exception:  # stdnum 2.2 raises KeyError for unknown counties; any failure means unknown
-        return None
-    info = {key: value for _, props in parts for key, value in props.items()}
-    county = info.get("county")
-    if not county or "province" not in info:
-        return None
-    return re.sub(r"\[[0-9-]*\]", "", county.split(",")[-1])
+    names = codelists.gb_t_2260().get(code)
+    return re.sub(r"\[[0-9-]*\]", "", names.split(",")[-1]) if names else None
 
 
 def is_shanxi(number: str) -> bool:
