@@ -157,7 +157,11 @@ def _unescape(text: str) -> str:
 
 def _encode(rel: str, result: Result) -> str:
     digest, facts, _problems, sig = result
-    return _SEP.join(_escape(str(part)) for part in (rel, digest, sig, *facts))
+    parts = (rel, digest, sig, *facts)
+    line = _SEP.join(map(str, parts))
+    if "\\" in line or "\n" in line or line.count(_SEP) != len(parts) - 1:
+        line = _SEP.join(_escape(str(part)) for part in parts)
+    return line
 
 
 def _decode(line: str, problems: dict[str, Any]) -> tuple[str, Result]:
