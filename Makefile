@@ -32,7 +32,7 @@ dev-venv: $(VENV)/.dev  ## 创建测试环境（运行环境加测试工具）
 system-deps:  ## 安装测试需要的 Debian 软件包（chromium、中文字体、LibreOffice）
 	scripts/install-system-deps.sh
 
-demo: venv  ## 生成 30000 条虚构记录并走完整流程（校验等），结果在 build/demo/
+demo: venv  ## 用 30000 条虚构记录走完整流程：校验、加密名单、公开网站，结果在 build/demo/
 	rm -rf $(DEMO)
 	$(BIN)/pingan demo-data --out $(DEMO)/repo --count 30000 --git
 	$(BIN)/pingan validate --root $(DEMO)/repo > $(DEMO)/validate.txt; status=$$?; tail -n 1 $(DEMO)/validate.txt; exit $$status

@@ -29,7 +29,7 @@ CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.json"
 FORMAT = 2
 
-Result = list[Any]  # [digest, entry fields, problems as lists, file signature]
+Result = list[Any]  # [digest, entry fields, problems as lists, file signature, stored line (None: re-encode)]
 
 
 def digest_bytes(raw: bytes) -> str:
@@ -156,7 +156,9 @@ def _unescape(text: str) -> str:
 
 
 def _encode(rel: str, result: Result) -> str:
-    digest, facts, _problems, sig = result
+    if len(result) > 4 and result[4]:
+        return result[4]  # unchanged since it was loaded: written back verbatim
+    digest, facts, _problems, sig = result[:4]
     parts = (rel, digest, sig, *facts)
     line = _SEP.join(map(str, parts))
     if "\\" in line or "\n" in line or line.count(_SEP) != len(parts) - 1:
@@ -170,7 +172,7 @@ def _decode(line: str, problems: dict[str, Any]) -> tuple[str, Result]:
         parts = [_unescape(part) for part in parts]
     rel, digest, sig, unit, record_id, registered, number, id_line, id_col, person = parts
     facts = [unit, record_id, registered, number, int(id_line), int(id_col), person]
-    return rel, [digest, facts, problems.get(rel, []), sig]
+    return rel, [digest, facts, problems.get(rel, []), sig, line]
 
 
 def load(root: Path, key: str) -> dict[str, Result]:
@@ -202,6 +204,7 @@ def save(root: Path, key: str, records: dict[str, Result]) -> None:
         ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
         if now - ctime_ns < RACY_NS:
             result[3] = ""
+            del result[4:]
     write_atomically(root, path, {
         "key": key, "format": FORMAT,
         "records": "\n".join(_encode(rel, result) for rel, result in records.items()),

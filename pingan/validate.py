@@ -242,14 +242,14 @@ def _validate(root: Path, paths: list[Path] | None, today: date | None, changed_
         refreshed = False
         for rel in rels:
             hit = stored.get(rel)
-            if hit is not None and len(hit) == 4:
+            if hit is not None and len(hit) == 5:
                 path = f"{base}/{rel}"
                 if hit[3] and hit[3] == cache.current_signature(path):
                     results[rel] = hit
                     continue
                 sig, digest = cache.stat_and_digest(path)
                 if hit[0] == digest:
-                    hit[3], refreshed = sig, True
+                    hit[3:], refreshed = [sig], True
                     results[rel] = hit
                     continue
             cold.append(rel)
