@@ -5,7 +5,6 @@ Exit codes: 0 valid, 1 problems found, 2 usage error, 3 cannot continue.
 from __future__ import annotations
 
 import argparse
-import gettext
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -37,7 +36,6 @@ def _chinese(message: str) -> str:
 
 argparse._ = _chinese  # type: ignore[attr-defined]  # argparse looks its strings up through gettext
 argparse.ngettext = lambda s, p, n: _chinese(s if n == 1 else p)  # type: ignore[attr-defined]
-gettext  # noqa: B018 - imported so the intent above is explicit
 
 
 class Stop(Exception):

@@ -44,9 +44,6 @@ def model_problems(model: type[BaseModel], rec: RecordView) -> Iterator[Problem]
     aliases = [f.alias or name for name, f in model.model_fields.items()]
     for error in errors:
         loc = tuple(error["loc"])
-        # Unions (str | None) report one branch per type: keep the first, it names the real type.
-        if loc and isinstance(loc[-1], str) and loc[-1] in ("str", "none", "date", "list[str]") :
-            loc = loc[:-1]
         if not loc or loc[0] in rec.reported:
             continue
         key, kind, value = str(loc[0]), error["type"], error.get("input")
