@@ -4,32 +4,37 @@ A record's result depends on its path and bytes, the settings files, the code
 tables, the tool's own source and libraries, and today's date. The run key
 hashes everything but the record; each record is stored with the hash of its
 bytes. Any difference means the record is checked again, so the cache can
-never hide a change (it is never keyed on size or modification time).
+never hide a change (it is never keyed on size or modification time alone).
 
-The cache is one JSON file in the gitignored `.cache/pingan/` of the
-repository (JSON, not pickle: a file someone commits there is data, never
-code). It is written only inside the repository and never through a link.
+The cache is the last run's index (see index.py): a header line with the run
+key, then one line of plain fields per record in path order, kept in the
+gitignored `.cache/pingan/` of the repository (text, not pickle: a file
+someone commits there is data, never code). It is written only inside the
+repository and never through a link.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
-from typing import Any
+from typing import Any, TextIO
 
 from . import settings
 
 CACHE_DIR = ".cache/pingan"
-CACHE_FILE = "validate.json"
-FORMAT = 2
-
-Result = list[Any]  # [digest, entry fields, problems as lists, file signature, stored line (None: re-encode)]
+CACHE_FILE = "validate.txt"
+FORMAT = 3
+#: A file changed this close to the moment it is read could change again within the same time
+#: stamp; its signature is not trusted (git's "racily clean" entries).
+RACY_NS = 2_000_000_000
 
 
 def digest_bytes(raw: bytes) -> str:
@@ -53,7 +58,11 @@ def digest_file(path: Path | str) -> str:
 
 
 def stat_and_digest(path: str) -> tuple[str, str]:
-    """(signature, digest) of one file; the signature is taken before reading, so it can only be older."""
+    """(signature worth storing, digest) of one file, the signature taken before reading.
+
+    The signature is "" for anything but a regular file, and for a file
+    changed so recently that a further change could keep its time stamps.
+    """
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
@@ -61,7 +70,8 @@ def stat_and_digest(path: str) -> tuple[str, str]:
         if not stat.S_ISREG(info.st_mode):
             return "", f"special:{stat.S_IFMT(info.st_mode)}"
         with open(path, "rb") as handle:
-            return signature(info), digest_bytes(handle.read())
+            digest = digest_bytes(handle.read())
+        return ("" if time.time_ns() - info.st_ctime_ns < RACY_NS else signature(info)), digest
     except OSError as exc:
         return "", f"unreadable:{exc.errno}"
 
@@ -73,11 +83,6 @@ def current_signature(path: str) -> str:
     except OSError:
         return ""
     return signature(info) if stat.S_ISREG(info.st_mode) else ""
-
-
-#: A file changed this close to the moment the cache is written could change again within the
-#: same time stamp; its signature is not trusted (git's "racily clean" entries).
-RACY_NS = 2_000_000_000
 
 
 def _package_source() -> bytes:
@@ -112,114 +117,91 @@ def run_key(root: Path, today: date) -> str:
     return hasher.hexdigest()
 
 
-def _cache_path(root: Path) -> Path | None:
-    """The cache file, or None when .cache or .cache/pingan is a link or otherwise unsafe to use."""
+def cache_folder(root: Path) -> Path | None:
+    """.cache/pingan/ of the repository, or None when some part of it is a link or not a folder."""
     folder = root
     for part in CACHE_DIR.split("/"):
         folder = folder / part
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             return None
-    path = folder / CACHE_FILE
-    if path.is_symlink():
-        return None
-    return path
+    return folder
 
 
-_SEP = "\x1f"
-_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), (_SEP, "\\u001f"))
+def cache_file(root: Path, name: str) -> Path | None:
+    """A file in the cache folder, or None when it or its folder is unsafe to use."""
+    folder = cache_folder(root)
+    path = None if folder is None else folder / name
+    return None if path is None or path.is_symlink() else path
 
 
-def _escape(text: str) -> str:
-    for raw, escaped in _ESCAPES:
-        text = text.replace(raw, escaped)
-    return text
+def _header(key: str, count: int) -> str:
+    return f"pingan-validate-cache {FORMAT} {key} {count}\n"
 
 
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\":
-            for raw, escaped in _ESCAPES:
-                if text.startswith(escaped, i):
-                    out.append(raw)
-                    i += len(escaped)
-                    break
-            else:
-                out.append(text[i])
-                i += 1
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def _encode(rel: str, result: Result) -> str:
-    if len(result) > 4 and result[4]:
-        return result[4]  # unchanged since it was loaded: written back verbatim
-    digest, facts, _problems, sig = result[:4]
-    parts = (rel, digest, sig, *facts)
-    line = _SEP.join(map(str, parts))
-    if "\\" in line or "\n" in line or line.count(_SEP) != len(parts) - 1:
-        line = _SEP.join(_escape(str(part)) for part in parts)
-    return line
-
-
-def _decode(line: str, problems: dict[str, Any]) -> tuple[str, Result]:
-    parts = line.split(_SEP)
-    if "\\" in line:
-        parts = [_unescape(part) for part in parts]
-    rel, digest, sig, unit, record_id, registered, number, id_line, id_col, person = parts
-    facts = [unit, record_id, registered, number, int(id_line), int(id_col), person]
-    return rel, [digest, facts, problems.get(rel, []), sig, line]
-
-
-def load(root: Path, key: str) -> dict[str, Result]:
-    """The stored results of the last run with the same key ({} when none or unusable).
-
-    One line of plain fields per record keeps loading cheap; problems are
-    stored only for the records that have some.
-    """
-    path = _cache_path(root)
-    if path is None or not path.is_file():
-        return {}
+@contextmanager
+def stored(root: Path, key: str) -> Iterator[tuple[TextIO, int] | None]:
+    """The last run's index when its key is `key`: (open file after the header, number of lines), else None."""
+    path = cache_file(root, CACHE_FILE)
     try:
-        stored = json.loads(path.read_bytes())
-        if not isinstance(stored, dict) or stored.get("key") != key:
-            return {}
-        problems = stored["problems"]
-        return dict(_decode(line, problems) for line in stored["records"].split("\n") if line)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        handle = open(path, encoding="utf-8", newline="\n") if path is not None and path.is_file() else None
+    except OSError:
+        handle = None
+    if handle is None:
+        yield None
+        return
+    with handle:
+        try:
+            words = handle.readline().split(" ")
+            found = (handle, int(words[3])) if len(words) == 4 and words[:3] == _header(key, 0).split(" ")[:3] \
+                else None
+        except (ValueError, UnicodeDecodeError):
+            found = None
+        yield found
 
 
-def save(root: Path, key: str, records: dict[str, Result]) -> None:
-    """Replace the stored results (atomically); silently skipped when the folder is unsafe or read-only."""
-    path = _cache_path(root)
+@contextmanager
+def scratch(root: Path, key: str, count: int) -> Iterator[TextIO]:
+    """A nameless temporary file for a run's index, headed like the cache (in the cache folder when safe)."""
+    folder = cache_folder(root)
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.resolve().is_relative_to(root.resolve()):
+                folder = None
+    except OSError:
+        folder = None
+    try:
+        handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
+    except OSError:
+        handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+    with handle:
+        handle.write(_header(key, count))
+        yield handle
+
+
+def keep(root: Path, index: TextIO) -> None:
+    """Make a run's index the cache of the next run (atomically); skipped when the folder is unsafe or read-only."""
+    path = cache_file(root, CACHE_FILE)
     if path is None:
         return
-    now = time.time_ns()
-    for result in records.values():
-        ctime_ns = int(result[3].rsplit(":", 1)[-1]) if result[3] else 0
-        if now - ctime_ns < RACY_NS:
-            result[3] = ""
-            del result[4:]
-    write_atomically(root, path, {
-        "key": key, "format": FORMAT,
-        "records": "\n".join(_encode(rel, result) for rel, result in records.items()),
-        "problems": {rel: result[2] for rel, result in records.items() if result[2]}})
+    index.flush()
+    index.seek(0)
+    _replace(root, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
 
 
-def write_atomically(root: Path, path: Path, payload: dict[str, Any]) -> None:
-    """Replace a cache file with `payload` as JSON; skipped when its folder is outside `root` or read-only."""
+def write_atomically(root: Path, path: Path, text: str) -> None:
+    """Replace a cache file with `text`; skipped when its folder is outside `root` or read-only."""
+    _replace(root, path, lambda out: out.write(text))
+
+
+def _replace(root: Path, path: Path, write: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(root.resolve()):
             return
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
+        with temporary.open("w", encoding="utf-8", newline="\n") as out:
+            write(out)
         os.replace(temporary, path)
     except OSError:
         return

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import cache, catalogue, settings
+from . import catalogue, settings
 from .crypto import is_encrypted
 from .loader import Loaded
 from .model import DATE_KEYS
@@ -27,7 +27,7 @@ from .problems import ERROR, Problem
 from .records import repository
 from .rules import Context, check_record
 from .rules.repository import Entry, RepoContext, check_repository, scan_records
-from .validate import Settings, check_file, check_rels
+from .validate import Settings, check_file, record_index
 from .xlsx_template import BOOL_KEYS, COLUMNS, DATA_SHEET, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
 from .yamlio import dump_record
 
@@ -247,23 +247,6 @@ def _whole(value: Any) -> Any:
 
 # --- the repository as it stands --------------------------------------------------------------
 
-def repository_index(root: Path, found: Settings, ctx: Context) -> list[Entry]:
-    """The repository rules' index of every record, from validate's cache where it is fresh."""
-    rels, _ = scan_records(root, list(found.units))
-    key = cache.run_key(root, ctx.today)
-    stored = cache.load(root, key)
-    results: dict[str, Any] = {}
-    cold = []
-    for rel in rels:
-        hit = stored.get(rel)
-        if hit is not None and hit[0] == cache.digest_file(root / rel):
-            results[rel] = hit
-        else:
-            cold.append(rel)
-    results.update(zip(cold, check_rels(root, cold, ctx)))
-    return [Entry(rel, *results[rel][1]) for rel in rels]
-
-
 def numbers_ever_used(root: Path, unit: str) -> set[int]:
     """Record numbers of `unit` in the working tree and anywhere in git history (deleted ones too)."""
     folder = root / settings.VOLUNTEERS_DIR / unit
@@ -362,7 +345,9 @@ def _repository_problems(root: Path, found: Settings, ctx: Context, checked: lis
                          outcome: Outcome) -> list[Problem]:
     """Quotas and duplicates of the repository as it would be after the import, for the imported rows."""
     ours = {rel: (row, data) for row, rel, data in checked}
-    index = [entry for entry in repository_index(root, found, ctx) if entry.rel not in ours]
+    rels, _ = scan_records(root, list(found.units))
+    with record_index(root, rels, ctx) as existing:  # validate's cache, where it is fresh
+        index = [entry for entry in existing if entry.rel not in ours]
     for rel, (row, data) in ours.items():
         index.append(Entry.of(rel, data, row.marks.get((ID,), (row.number, 1))))
     new = frozenset(rel for rel in ours if not (root / rel).exists())

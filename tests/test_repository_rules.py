@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import make_repo, record_file, valid_record
 from pingan.model import Unit
+from pingan.rules import Context
 from pingan.rules.repository import (Entry, RepoContext, duplicate_ids, province_quota, same_person, scan_records,
                                      unit_quotas)
 from pingan.validate import load_settings, validate
@@ -114,13 +116,20 @@ def test_placement(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of one record dealt out to the processes in turn come back in path order."""
     import pingan.validate as v
     monkeypatch.setattr(v, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(v, "BATCH", 1)
     files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}", QQ="1" if n % 2 else "12345678"))
                  for n in range(1, 6))
     root = make_repo(tmp_path, files)
     report = validate(root, use_cache=False, jobs=jobs)
     assert [(p.code, p.file) for p in report.sorted() if p.code != "DUP001"] == [
         ("QQ001", f"data/volunteers/taiyuan/taiyuan-{n:05d}.yaml") for n in (1, 3, 5)]
+    found = load_settings(root)
+    rels = sorted(files)
+    with v.record_index(root, rels, Context(found.units, found.province, date(2026, 11, 29)), use_cache=False,
+                        jobs=jobs) as records:
+        assert [e.rel for e in records] == rels

@@ -1,16 +1,21 @@
-"""Repository rules: checks across files, run over an index built in one pass.
+"""Repository rules: checks across files, run over the index of every record.
 
 Each rule is `def rule(index, ctx) -> Iterator[Problem]`, listed in REPO_RULES.
+The index may be a file of 300,000 lines (see index.py): a rule reads it in
+passes, keeping only counts and sets of keys on the first pass, and whole
+entries only for the few records a problem is about.
 A problem's `involves` names every file it is about, so that a run over some
 PATHs, or over the files a pull request changed, keeps exactly the problems
 that concern those files.
 """
 from __future__ import annotations
 
+import hashlib
+import heapq
 import os
 import re
 import stat
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,8 +57,13 @@ class Entry(NamedTuple):
         registered = data.get("登记日期")
         person = [data.get(key) for key in ("姓名", "出生日期", "手机")]
         return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
-                   id_at[0] or 0, id_at[1] or 0,
-                   "\t".join(str(v) for v in person) if all(v is not None for v in person) else "")
+                   id_at[0] or 0, id_at[1] or 0, _person_key(person) if all(v is not None for v in person) else "")
+
+
+def _person_key(values: list[Any]) -> str:
+    """姓名, 出生日期 and 手机 as one short digest: what the same-person rule compares, no more."""
+    joined = "\t".join(str(v) for v in values).encode("utf-8")
+    return hashlib.blake2b(joined, digest_size=12, person=b"pingan-person").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -82,40 +92,38 @@ def _file_list(rels: list[str]) -> Verbatim:
     return Verbatim(shown + more)
 
 
-def _latest_first(entries: list[Entry], ctx: RepoContext) -> list[Entry]:
-    """Most recently registered first: the change's own additions, then by 登记日期, then by 编号."""
-    return sorted(entries, key=lambda e: (e.rel in ctx.recent, e.registered, e.record_id, e.rel), reverse=True)
+def _latest(entries: Iterable[Entry], count: int, ctx: RepoContext) -> list[str]:
+    """The `count` most recently registered: the change's own additions, then by 登记日期, then by 编号."""
+    return [e.rel for e in heapq.nlargest(count, entries,
+                                          key=lambda e: (e.rel in ctx.recent, e.registered, e.record_id, e.rel))]
 
 
 # --- the rules ------------------------------------------------------------------------------
 
-def unit_quotas(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+def unit_quotas(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """Each unit has at most its 名额 records."""
-    by_unit: dict[str, list[Entry]] = defaultdict(list)
-    for entry in index:
-        by_unit[entry.unit].append(entry)
+    counts = Counter(entry.unit for entry in index)
     for code, unit in sorted(ctx.units.items()):
-        entries = by_unit.get(code, [])
-        over = len(entries) - unit.quota
+        over = counts[code] - unit.quota
         if over > 0:
-            beyond = [e.rel for e in _latest_first(entries, ctx)[:over]]
+            beyond = _latest((e for e in index if e.unit == code), over, ctx)
             unit_file = f"{settings.UNITS_DIR}/{code}.yaml"
             yield _involving(catalogue.make(
                 "QUO001", unit_file, "名额", unit_name=unit.name, unit=code, quota=unit.quota,
-                count=len(entries), over=over, files=_file_list(beyond)), beyond)
+                count=counts[code], over=over, files=_file_list(beyond)), beyond)
 
 
-def province_quota(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+def province_quota(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """All records together stay within 总名额, and the units' quotas add up to it."""
     if ctx.province is None:
         return
     total = ctx.province.total_quota
-    counted = [e for e in index if e.unit in ctx.units]
-    over = len(counted) - total
+    count = sum(1 for e in index if e.unit in ctx.units)
+    over = count - total
     if over > 0:
-        beyond = [e.rel for e in _latest_first(counted, ctx)[:over]]
+        beyond = _latest((e for e in index if e.unit in ctx.units), over, ctx)
         yield _involving(catalogue.make("QUO002", settings.PROVINCE_FILE, "总名额", quota=total,
-                                        count=len(counted), over=over, files=_file_list(beyond)), beyond)
+                                        count=count, over=over, files=_file_list(beyond)), beyond)
     quotas = sum(unit.quota for unit in ctx.units.values())
     if ctx.complete and ctx.units and quotas != total:
         unit_files = [f"{settings.UNITS_DIR}/{code}.yaml" for code in ctx.units]
@@ -123,24 +131,34 @@ def province_quota(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
                          unit_files)
 
 
-def _groups(index: list[Entry], key: str) -> Iterator[list[Entry]]:
-    """Entries sharing a non-empty value of `key`, each group in path order (one pass, by position)."""
+def _groups(index: Iterable[Entry], key: str) -> Iterator[list[Entry]]:
+    """Entries sharing a non-empty value of `key`, each group in path order.
+
+    The first pass keeps only the values; a second pass, only when some value
+    repeats, collects the entries that share one.
+    """
     position = Entry._fields.index(key)
-    seen: dict[str, list[Entry]] = {}
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for entry in index:
         value = entry[position]
         if value:
-            group = seen.get(value)
-            if group is None:
-                seen[value] = [entry]
+            if value in seen:
+                repeated.add(value)
             else:
-                group.append(entry)
-    for group in seen.values():
-        if len(group) > 1:
-            yield sorted(group, key=lambda e: e.rel)
+                seen.add(value)
+    del seen
+    if not repeated:
+        return
+    groups: dict[str, list[Entry]] = {}
+    for entry in index:
+        if entry[position] in repeated:
+            groups.setdefault(entry[position], []).append(entry)
+    for group in groups.values():
+        yield sorted(group, key=lambda e: e.rel)
 
 
-def duplicate_ids(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+def duplicate_ids(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """A normalised ID number is registered once across all units; each copy names the others."""
     for group in _groups(index, "id_number"):
         for entry in group:
@@ -150,7 +168,7 @@ def duplicate_ids(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
                 masked=idcard.mask(entry.id_number), other=_file_list(others)), others)
 
 
-def same_person(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
+def same_person(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """Same 姓名, 出生日期 and 手机 under different ID numbers: probably one person twice (a warning)."""
     for group in _groups(index, "person"):
         for entry in group:
@@ -162,8 +180,8 @@ def same_person(index: list[Entry], ctx: RepoContext) -> Iterator[Problem]:
 REPO_RULES = (unit_quotas, province_quota, duplicate_ids, same_person)
 
 
-def check_repository(index: list[Entry], ctx: RepoContext) -> list[Problem]:
-    """Every repository rule over the index."""
+def check_repository(index: Iterable[Entry], ctx: RepoContext) -> list[Problem]:
+    """Every repository rule over the index (a list, or an index.Index read again for each pass)."""
     return [problem for rule in REPO_RULES for problem in rule(index, ctx)]
 
 

@@ -1,0 +1,111 @@
+"""The index: one line of facts per record file, in path order, read from a file in passes.
+
+The repository rules need a few facts of every record: its unit, 编号,
+登记日期, ID number and where it stands, and a digest of 姓名/出生日期/手机.
+Held as Python objects for 300,000 records they would take several times the
+memory the whole run may use, so a run writes them as one line per record to a
+file, and each rule reads that file in passes, keeping only what it needs. The
+same lines carry each record's hash, file signature and problems: kept, the
+file is the validation cache of the next run (see cache.py).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from .problems import Problem
+from .rules.repository import Entry
+
+SEP = "\x1f"
+#: A line: the path, the hash of the bytes, the file signature, the Entry's other fields, the problems (JSON).
+FIELDS = ("rel", "digest", "signature", *Entry._fields[1:], "problems")
+_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), (SEP, "\\u001f"))
+
+
+def _escape(text: str) -> str:
+    for raw, escaped in _ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        for raw, escaped in _ESCAPES:
+            if text.startswith(escaped, i):
+                out.append(raw)
+                i += len(escaped)
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def encode(entry: Entry, digest: str, signature: str, problems: list[Problem]) -> str:
+    """One record's line (ending in a newline); field values are escaped only when they need it."""
+    rows = json.dumps([[p.file, p.line, p.col, p.code, p.level, p.field, p.message] for p in problems],
+                      ensure_ascii=False, separators=(",", ":")) if problems else ""
+    parts = (entry.rel, digest, signature, *map(str, entry[1:]), rows)
+    line = SEP.join(parts)
+    if "\\" in line or "\n" in line or "\r" in line or line.count(SEP) != len(parts) - 1:
+        line = SEP.join(map(_escape, parts))
+    return line + "\n"
+
+
+def split(line: str) -> list[str]:
+    """The fields of a line, as FIELDS names them."""
+    parts = line.rstrip("\n").split(SEP)
+    return [_unescape(part) for part in parts] if "\\" in line else parts
+
+
+def well_formed(line: str) -> bool:
+    """Whether a stored line has every field (a damaged cache is read as no cache)."""
+    return line.endswith("\n") and line.count(SEP) == len(FIELDS) - 1
+
+
+def head(line: str) -> tuple[str, str, str]:
+    """(path, hash, signature) of a line, cheaply: these three never need escaping."""
+    rel, digest, signature, _ = line.split(SEP, 3)
+    return rel, digest, signature
+
+
+def with_signature(line: str, signature: str) -> str:
+    """The same line with a new file signature (the bytes were found unchanged)."""
+    rel, digest, _, rest = line.split(SEP, 3)
+    return SEP.join((rel, digest, signature, rest))
+
+
+def entry_of(parts: list[str]) -> Entry:
+    rel, _, _, unit, record_id, registered, number, id_line, id_col, person, _ = parts
+    return Entry(rel, unit, record_id, registered, number, int(id_line), int(id_col), person)
+
+
+class Index:
+    """Every record's line in path order, in an open file that each pass reads again from `start`.
+
+    Passes are made one after the other (a pass that starts while another is
+    under way would move the other's position).
+    """
+
+    def __init__(self, handle: TextIO, start: int) -> None:
+        self._handle = handle
+        self._start = start
+
+    def lines(self) -> Iterator[str]:
+        self._handle.seek(self._start)
+        yield from self._handle
+
+    def __iter__(self) -> Iterator[Entry]:
+        for line in self.lines():
+            yield entry_of(split(line))
+
+    def problems(self) -> Iterator[Problem]:
+        """The records' own problems, in path order."""
+        for line in self.lines():
+            if not line.endswith(SEP + "\n"):
+                rows: list[list[Any]] = json.loads(split(line)[-1])
+                yield from (Problem(*row) for row in rows)
