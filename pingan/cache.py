@@ -70,10 +70,14 @@ def stat_and_digest(path: str) -> tuple[str, str]:
         if not stat.S_ISREG(info.st_mode):
             return "", f"special:{stat.S_IFMT(info.st_mode)}"
         with open(path, "rb") as handle:
-            digest = digest_bytes(handle.read())
-        return ("" if time.time_ns() - info.st_ctime_ns < RACY_NS else signature(info)), digest
+            return read_facts(info, handle.read())
     except OSError as exc:
         return "", f"unreadable:{exc.errno}"
+
+
+def read_facts(info: os.stat_result, raw: bytes) -> tuple[str, str]:
+    """(signature worth storing, digest) of a regular file that was found as `info`, then read as `raw`."""
+    return ("" if time.time_ns() - info.st_ctime_ns < RACY_NS else signature(info)), digest_bytes(raw)
 
 
 def current_signature(path: str) -> str:
@@ -134,13 +138,13 @@ def cache_file(root: Path, name: str) -> Path | None:
     return None if path is None or path.is_symlink() else path
 
 
-def _header(key: str, count: int) -> str:
-    return f"pingan-validate-cache {FORMAT} {key} {count}\n"
+def _header(key: str) -> str:
+    return f"pingan-validate-cache {FORMAT} {key}\n"
 
 
 @contextmanager
-def stored(root: Path, key: str) -> Iterator[tuple[TextIO, int] | None]:
-    """The last run's index when its key is `key`: (open file after the header, number of lines), else None."""
+def stored(root: Path, key: str) -> Iterator[TextIO | None]:
+    """The last run's index when its key is `key`, open after the header line, else None."""
     path = cache_file(root, CACHE_FILE)
     try:
         handle = open(path, encoding="utf-8", newline="\n") if path is not None and path.is_file() else None
@@ -151,16 +155,14 @@ def stored(root: Path, key: str) -> Iterator[tuple[TextIO, int] | None]:
         return
     with handle:
         try:
-            words = handle.readline().split(" ")
-            found = (handle, int(words[3])) if len(words) == 4 and words[:3] == _header(key, 0).split(" ")[:3] \
-                else None
-        except (ValueError, UnicodeDecodeError):
-            found = None
-        yield found
+            found = handle.readline() == _header(key)
+        except UnicodeDecodeError:
+            found = False
+        yield handle if found else None
 
 
 @contextmanager
-def scratch(root: Path, key: str, count: int) -> Iterator[TextIO]:
+def scratch(root: Path, key: str) -> Iterator[TextIO]:
     """A nameless temporary file for a run's index, headed like the cache (in the cache folder when safe)."""
     folder = cache_folder(root)
     try:
@@ -175,7 +177,7 @@ def scratch(root: Path, key: str, count: int) -> Iterator[TextIO]:
     except OSError:
         handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
     with handle:
-        handle.write(_header(key, count))
+        handle.write(_header(key))
         yield handle
 
 

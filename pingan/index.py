@@ -19,6 +19,9 @@ from .rules.repository import Entry
 
 SEP = "\x1f"
 #: A line: the path, the hash of the bytes, the file signature, the Entry's other fields, the problems (JSON).
+#: The first three never need escaping (lower-case ASCII paths, hex, digits), so they can be read by
+#: splitting at the first separators; the separator sorts below every path character, so lines sort as
+#: their paths do.
 FIELDS = ("rel", "digest", "signature", *Entry._fields[1:], "problems")
 _ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), (SEP, "\\u001f"))
 
@@ -62,17 +65,6 @@ def split(line: str) -> list[str]:
     return [_unescape(part) for part in parts] if "\\" in line else parts
 
 
-def well_formed(line: str) -> bool:
-    """Whether a stored line has every field (a damaged cache is read as no cache)."""
-    return line.endswith("\n") and line.count(SEP) == len(FIELDS) - 1
-
-
-def head(line: str) -> tuple[str, str, str]:
-    """(path, hash, signature) of a line, cheaply: these three never need escaping."""
-    rel, digest, signature, _ = line.split(SEP, 3)
-    return rel, digest, signature
-
-
 def with_signature(line: str, signature: str) -> str:
     """The same line with a new file signature (the bytes were found unchanged)."""
     rel, digest, _, rest = line.split(SEP, 3)
@@ -84,24 +76,37 @@ def entry_of(parts: list[str]) -> Entry:
     return Entry(rel, unit, record_id, registered, number, int(id_line), int(id_col), person)
 
 
+#: Up to this many records the entries read on the first pass are kept for the next ones (about 15 MB
+#: at 30,000); above it every pass reads the file again, so memory stays flat at any size.
+KEPT_UP_TO = 50_000
+
+
 class Index:
-    """Every record's line in path order, in an open file that each pass reads again from `start`.
+    """The `count` records' lines in path order, in an open file that a pass reads again from `start`.
 
     Passes are made one after the other (a pass that starts while another is
     under way would move the other's position).
     """
 
-    def __init__(self, handle: TextIO, start: int) -> None:
+    def __init__(self, handle: TextIO, start: int, count: int) -> None:
         self._handle = handle
         self._start = start
+        self._kept: list[Entry] | None = None if count > KEPT_UP_TO else []
 
     def lines(self) -> Iterator[str]:
         self._handle.seek(self._start)
         yield from self._handle
 
-    def __iter__(self) -> Iterator[Entry]:
+    def _read(self) -> Iterator[Entry]:
         for line in self.lines():
             yield entry_of(split(line))
+
+    def __iter__(self) -> Iterator[Entry]:
+        if self._kept is None:
+            return self._read()
+        if not self._kept:
+            self._kept = list(self._read())
+        return iter(self._kept)
 
     def problems(self) -> Iterator[Problem]:
         """The records' own problems, in path order."""

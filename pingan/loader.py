@@ -8,6 +8,7 @@ personal fields belongs here, between reading and returning the mapping.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ class Loaded:
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: What the file system said before the file was read, and the bytes read (None when not read).
+    info: os.stat_result | None = None
+    raw: bytes | None = None
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """Line and column of the value at `path`, else of its nearest parent, else of the mapping."""
@@ -335,12 +339,14 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
         return refuse("YML002", size=info.st_size, limit=MAX_RECORD_BYTES)
     with path.open("rb") as handle:
         raw = handle.read(MAX_RECORD_BYTES + 1)
+    loaded.info, loaded.raw = info, raw
     text, encoding = _decode(raw)
     if text is None:
         return refuse("YML001", 1, 1, encoding=encoding)
     if not any(mark in text for mark in _EVENT_ONLY):
         fast = _compose(text, rel, text_keys)
         if fast is not None:
+            fast.info, fast.raw = info, raw
             if pragma and not _has_pragma(text):
                 fast.problems.append(catalogue.make("YML013", rel, None, 1, 1, pragma=SCHEMA_PRAGMA))
             return fast

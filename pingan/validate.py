@@ -15,9 +15,11 @@ when there are many.
 from __future__ import annotations
 
 import gc
+import heapq
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
@@ -105,9 +107,11 @@ def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dic
 
 def check_line(root: Path, rel: str, ctx: Context) -> str:
     """The index line of one record file: its hash, facts, problems and file signature."""
-    # Hashed before it is read: a later edit can only make the line stale, never wrong.
-    signature, digest = cache.stat_and_digest(f"{root}/{rel}")
     loaded = load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
+    if loaded.raw is not None:  # the signature was taken before reading: a later edit makes it stale, never wrong
+        signature, digest = cache.read_facts(loaded.info, loaded.raw)
+    else:  # a link, a special or unreadable file, one too large: described without being parsed
+        signature, digest = cache.stat_and_digest(f"{root}/{rel}")
     problems, data = check_record(loaded, ctx)
     entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))
     return index.encode(entry, digest, signature, problems)
@@ -161,55 +165,60 @@ def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -
             process.join()
 
 
-def _pairs(rels: list[str], stored: Iterable[str]) -> Iterator[tuple[str, str | None]]:
-    """Each path with its stored line (None when there is none, or it is damaged); both are in path order."""
-    lines = iter(stored)
-    line = next(lines, None)
+@dataclass
+class Comparison:
+    """How the stored index compares with the files now: what to check again and what to keep."""
+
+    cold: list[str]  #: paths to check now, in order
+    dropped: set[int]  #: numbers of stored lines not to keep (file gone or changed, line damaged)
+    resigned: dict[int, str]  #: new signatures of stored lines whose file is unchanged but was touched
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.cold or self.dropped or self.resigned)
+
+
+def compare(root: Path, rels: list[str], stored: Iterable[str]) -> Comparison:
+    """Walk the paths and the stored lines side by side (both in path order) and decide for each file."""
+    found = Comparison([], set(), {})
+    base = f"{root}/"
+    separator, fields = index.SEP, len(index.FIELDS)
+    lines = enumerate(stored)
+    number, line = next(lines, (-1, ""))
     for rel in rels:
-        while line is not None and line.partition(index.SEP)[0] < rel:
-            line = next(lines, None)
-        if line is not None and line.partition(index.SEP)[0] == rel:
-            yield rel, line if index.well_formed(line) else None
-            line = next(lines, None)
-        else:
-            yield rel, None
-
-
-def _unchanged(root: Path, rels: list[str], stored: Iterable[str]) -> tuple[list[str], dict[str, str], int]:
-    """Which records must be checked again, new signatures of files whose bytes are unchanged, lines matched."""
-    cold: list[str] = []
-    refreshed: dict[str, str] = {}
-    matched = 0
-    base = str(root)
-    for rel, line in _pairs(rels, stored):
-        if line is not None:
-            _, digest, signature = index.head(line)
-            path = f"{base}/{rel}"
-            if signature and signature == cache.current_signature(path):
-                matched += 1
+        while line and line[:line.find(separator)] < rel:  # a file that is gone
+            found.dropped.add(number)
+            number, line = next(lines, (-1, ""))
+        if not line or line[:line.find(separator)] != rel:
+            found.cold.append(rel)
+            continue
+        parts = line.split(separator, 3)
+        if line[-1] == "\n" and line.count(separator) == fields - 1:  # else damaged: check the file again
+            if parts[2] and parts[2] == cache.current_signature(base + rel):
+                number, line = next(lines, (-1, ""))
                 continue
-            signature, now = cache.stat_and_digest(path)
-            if now == digest:
-                refreshed[rel] = signature
-                matched += 1
+            signature, digest = cache.stat_and_digest(base + rel)
+            if digest == parts[1]:
+                found.resigned[number] = signature
+                number, line = next(lines, (-1, ""))
                 continue
-        cold.append(rel)
-    return cold, refreshed, matched
+        found.cold.append(rel)
+        found.dropped.add(number)
+        number, line = next(lines, (-1, ""))
+    while line:
+        found.dropped.add(number)
+        number, line = next(lines, (-1, ""))
+    return found
 
 
-def _merged(rels: list[str], stored: Iterable[str], cold: list[str], checked: Iterator[str],
-            refreshed: dict[str, str]) -> Iterator[str]:
-    """Every record's line in path order: checked now where it is cold, else as stored (re-signed if needed)."""
-    cold_at = iter(cold)
-    next_cold = next(cold_at, None)
-    for rel, line in _pairs(rels, stored):
-        if rel == next_cold:
-            yield next(checked)
-            next_cold = next(cold_at, None)
-        elif rel in refreshed:
-            yield index.with_signature(line, refreshed[rel])
-        else:
-            yield line
+def _kept(stored: Iterable[str], comparison: Comparison) -> Iterator[str]:
+    """The stored lines still true, re-signed where needed, in path order."""
+    dropped, resigned = comparison.dropped, comparison.resigned
+    for number, line in enumerate(stored):
+        if number in dropped:
+            continue
+        signature = resigned.get(number)
+        yield line if signature is None else index.with_signature(line, signature)
 
 
 @contextmanager
@@ -218,21 +227,22 @@ def record_index(root: Path, rels: list[str], ctx: Context, *, use_cache: bool =
     """The index of the record files `rels` (in path order): stored lines where a file is unchanged, the
     rest checked now. With `use_cache`, the stored index is read and the new one kept."""
     key = cache.run_key(root, ctx.today)
-    with cache.stored(root, key) if use_cache else nullcontext() as found:
-        stored, count = found or ((), 0)
-        start = stored.tell() if found else 0
-        cold, refreshed, matched = _unchanged(root, rels, stored)
-        if found and not cold and not refreshed and matched == count:
-            yield index.Index(stored, start)  # nothing changed: the stored index is this run's
+    with cache.stored(root, key) if use_cache else nullcontext() as stored:
+        start = stored.tell() if stored else 0
+        comparison = compare(root, rels, stored or ())
+        if stored and comparison.unchanged:
+            yield index.Index(stored, start, len(rels))  # nothing changed: the stored index is this run's
             return
-        if found:
+        if stored:
             stored.seek(start)
-        with cache.scratch(root, key, len(rels)) as scratch:
+        with cache.scratch(root, key) as scratch:
             start_new = scratch.tell()
-            scratch.writelines(_merged(rels, stored, cold, checked_lines(root, cold, ctx, jobs), refreshed))
+            checked = checked_lines(root, comparison.cold, ctx, jobs)
+            # A line begins with its path and a separator below any path character: lines sort as paths do.
+            scratch.writelines(heapq.merge(_kept(stored or (), comparison), checked))
             if use_cache:
                 cache.keep(root, scratch)
-            yield index.Index(scratch, start_new)
+            yield index.Index(scratch, start_new, len(rels))
 
 
 # --- which problems count ---------------------------------------------------------------------
@@ -309,10 +319,13 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
 def _validate(root: Path, paths: list[Path] | None, today: date | None, changed_since: str | None,
               author: str | None, use_cache: bool, jobs: int) -> Report:
     today = today or settings.today()
-    found = load_settings(root)
-    changes: list[Change] | None = changed_files(root, changed_since) if changed_since else None
-    known_units = [p.stem for p in (root / settings.UNITS_DIR).glob("*.yaml")]
-    rels, placement = scan_records(root, known_units)
+    # git works out the changes in a thread while this one reads the tree (joined before any fork).
+    with ThreadPoolExecutor(1) as git:
+        asked = git.submit(changed_files, root, changed_since) if changed_since else None
+        found = load_settings(root)
+        known_units = [p.stem for p in (root / settings.UNITS_DIR).glob("*.yaml")]
+        rels, placement = scan_records(root, known_units)
+        changes: list[Change] | None = asked.result() if asked else None
     problems = found.problems + scan_settings(root) + placement
 
     if found.province is not None:

@@ -86,7 +86,8 @@ def edit_records(repo: Path, count: int) -> None:
         path.write_text(text.replace("\n通信地址: ", "\n通信地址: 新址", 1), encoding="utf-8")
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
-    subprocess.run(["git", "-C", repo, "commit", "-qam", f"Edit {count} records"], check=True, env=env)
+    subprocess.run(["git", "-C", repo, "-c", "gc.auto=0", "commit", "-qam", f"Edit {count} records"],
+                   check=True, env=env)
 
 
 def bench(size: int, work: Path) -> list[tuple[str, float, float, int]]:

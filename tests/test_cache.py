@@ -122,6 +122,16 @@ def test_a_planted_or_broken_cache_is_ignored(root: Path) -> None:
     assert run(root) == run(root, "--no-cache")
 
 
+def test_damaged_or_misordered_cache_lines_are_checked_again_and_repaired(root: Path) -> None:
+    path = root / cache.CACHE_DIR / cache.CACHE_FILE
+    header, first, *rest = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(rest) == 2
+    path.write_text(header + first.rsplit(index.SEP, 1)[0] + "\n" + "".join(reversed(rest)), encoding="utf-8")
+    assert run(root) == run(root, "--no-cache")
+    _, *lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines == sorted(lines) and all(len(index.split(line)) == len(index.FIELDS) for line in lines)
+
+
 def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no racy window every signature is trusted: the change time (ctime) must give the edit away."""
@@ -129,10 +139,10 @@ def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
     monkeypatch.setattr(cache, "RACY_NS", 0)
     root = make_repo(tmp_path / "repo", dict(record_file(r) for r in RECORDS[:2]))
     first = validate(root).sorted()
-    with cache.stored(root, cache.run_key(root, date(2026, 11, 29))) as found:
-        assert found is not None
-        lines = list(found[0])
-    assert len(lines) == 2 and all(index.head(line)[2] for line in lines), "signatures should be stored"
+    with cache.stored(root, cache.run_key(root, date(2026, 11, 29))) as stored:
+        assert stored is not None
+        lines = list(stored)
+    assert len(lines) == 2 and all(index.split(line)[2] for line in lines), "signatures should be stored"
     edit(root, "data/volunteers/taiyuan/taiyuan-00001.yaml", "13812345678", "12812345678", keep_stat=True)
     second = validate(root).sorted()
     assert second != first and second == validate(root, use_cache=False).sorted()

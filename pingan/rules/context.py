@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
-from pathlib import PurePosixPath
 from typing import Any
 
 from .. import catalogue
@@ -40,9 +38,17 @@ class RecordView:
     def rel(self) -> str:
         return self.loaded.rel
 
-    @cached_property
-    def file(self) -> PurePosixPath:
-        return PurePosixPath(self.loaded.rel)
+    @property
+    def folder(self) -> str:
+        """The name of the folder the file sits in ("" at the top)."""
+        parts = self.loaded.rel.rsplit("/", 2)
+        return parts[-2] if len(parts) > 1 else ""
+
+    @property
+    def stem(self) -> str:
+        """The file name without its last suffix."""
+        name = self.loaded.rel.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
 
     def ok(self, *keys: str) -> bool:
         """Every key is present, not empty, and has no problem reported yet."""
