@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import settings
+from .loader import Loaded
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
@@ -78,6 +79,24 @@ def stat_and_digest(path: str) -> tuple[str, str]:
 def read_facts(info: os.stat_result, raw: bytes) -> tuple[str, str]:
     """(signature worth storing, digest) of a regular file that was found as `info`, then read as `raw`."""
     return ("" if time.time_ns() - info.st_ctime_ns < RACY_NS else signature(info)), digest_bytes(raw)
+
+
+def file_facts(loaded: Loaded, path: str) -> tuple[str, str]:
+    """(signature worth storing, digest) of a file just loaded: from what the loader saw and read, if it read it."""
+    if loaded.raw is not None and loaded.info is not None:  # the signature was taken before the bytes were read
+        return read_facts(loaded.info, loaded.raw)
+    return stat_and_digest(path)  # a link, a special or unreadable file, one too large: described, not parsed
+
+
+def unchanged(path: str, digest: str, signature: str) -> str | None:
+    """The signature to store for a file last seen with `digest` and `signature`; None when its bytes changed.
+
+    A matching signature is trusted (see `signature`); otherwise the bytes are hashed again.
+    """
+    if signature and signature == current_signature(path):
+        return signature
+    now, now_digest = stat_and_digest(path)
+    return now if now_digest == digest else None
 
 
 def current_signature(path: str) -> str:

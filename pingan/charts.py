@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 RED = "#c8102e"
 TEXT = "#1a1a1a"
@@ -35,8 +38,8 @@ def _numeric(label: str) -> int | None:
     return int(label) if label.isdigit() else None
 
 
-def bar_chart(title: str, labels: Sequence[str], shown: Sequence[str], *, vertical: bool = False) -> str:
-    """An SVG bar chart of `shown` (published strings) by `labels`; hidden counts get no bar."""
+def _matplotlib() -> tuple[Any, Any, Any]:
+    """matplotlib, its SVG canvas and Figure (importing it takes most of a second: done once per process)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -44,6 +47,12 @@ def bar_chart(title: str, labels: Sequence[str], shown: Sequence[str], *, vertic
     from matplotlib.figure import Figure
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    return matplotlib, FigureCanvasSVG, Figure
+
+
+def bar_chart(title: str, labels: Sequence[str], shown: Sequence[str], *, vertical: bool = False) -> str:
+    """An SVG bar chart of `shown` (published strings) by `labels`; hidden counts get no bar."""
+    matplotlib, FigureCanvasSVG, Figure = _matplotlib()
     values = [_numeric(s) for s in shown]
     heights = [v or 0 for v in values]
     top = max(heights, default=0) or 1
@@ -77,3 +86,28 @@ def bar_chart(title: str, labels: Sequence[str], shown: Sequence[str], *, vertic
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
     return out.getvalue()
+
+
+#: One chart to draw: title, labels, shown values, vertical.
+Spec = tuple[str, Sequence[str], Sequence[str], bool]
+
+
+def _draw(spec: Spec) -> str:
+    title, labels, shown, vertical = spec
+    return bar_chart(title, labels, shown, vertical=vertical)
+
+
+def _ready() -> None:
+    _matplotlib()
+    bar_chart("", ["-"], ["10"])  # the first figure also loads fonts and caches
+
+
+@contextmanager
+def painters(processes: int) -> Iterator[Callable[[list[Spec]], list[str]]]:
+    """A function that draws charts in `processes` processes, started now so that they load matplotlib
+    while the caller does other work (counting); with fewer than two, charts are drawn here."""
+    if processes < 2:
+        yield lambda specs: [_draw(spec) for spec in specs]
+        return
+    with multiprocessing.Pool(processes, initializer=_ready) as pool:
+        yield lambda specs: pool.map(_draw, specs, chunksize=1)

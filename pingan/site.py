@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from . import settings, stats
-from .charts import bar_chart
+from .charts import painters
 from .model import Province, Unit
 from .problems import ERROR, Problem
 from .stories import NameDigests, Story, check_stories, read_stories, site_vocabulary
@@ -257,18 +257,20 @@ def load_repository(root: Path) -> tuple[dict[str, Unit], Province]:
 def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None) -> Generated:
     """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`."""
     units, province = load_repository(root)
+    workers = workers or min(os.cpu_count() or 1, 8)
     people = stats.load_people(root, units, workers)
-    st = stats.compute(people.people, units, province, today or settings.today(), len(people.skipped))
+    # The painters get matplotlib ready while the numbers are counted (with no one counted: no charts).
+    with painters(min(workers, 2) if people.people else 1) as draw:
+        st = stats.compute(people.people, units, province, today or settings.today(), len(people.skipped))
+        drawn = [t for t in st.tables if not t.withheld]
+        svgs = draw([(t.title, t.columns, _chart_values(t), t.key == "month") for t in drawn])
     out = docs / GENERATED
     if out.exists():
         shutil.rmtree(out)
     (out / "charts").mkdir(parents=True)
     charts: dict[str, str] = {}
     written: list[Path] = []
-    for t in st.tables:
-        if t.withheld:
-            continue
-        svg = bar_chart(t.title, t.columns, _chart_values(t), vertical=t.key == "month")
+    for t, svg in zip(drawn, svgs):
         path = out / "charts" / f"{t.key}.svg"
         path.write_text(svg, encoding="utf-8")
         charts[t.key] = f"charts/{t.key}.svg"

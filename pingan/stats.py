@@ -26,13 +26,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
-from functools import cache
 from datetime import date
+from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from . import codelists as cl
-from . import stats_cache
+from . import nogc, stats_cache
+from .cache import file_facts, unchanged
 from .model import Province, Unit
 from .problems import ERROR
 from .rules.record import age_on
@@ -133,40 +135,46 @@ def _person_from(facts: list[Any]) -> Person:
     return Person(*[tuple(v) if isinstance(v, list) else v for v in facts])
 
 
-def _load_chunk(args: tuple[Path, list[tuple[Path, str]], dict[str, Unit]]) -> dict[str, Any]:
-    """{rel: [digest, facts or None, name digest or None]} for each (path, digest)."""
+def _load_chunk(args: tuple[Path, list[str], dict[str, Unit]]) -> dict[str, Any]:
+    """{rel: [digest, facts or None, name digest or None, file signature]} for each rel."""
     from .validate import load_record
 
-    root, paths, units = args
+    root, rels, units = args
     out = {}
-    for path, digest in paths:
-        loaded = load_record(path, root)
-        readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
-        found = person(loaded.data, units) if readable else None
-        name = loaded.data.get("姓名") if found is not None else None
-        out[loaded.rel] = [digest, _facts(found) if found else None,
-                           stats_cache.name_digest(name) if isinstance(name, str) else None]
+    with nogc.paused():
+        for rel in rels:
+            loaded = load_record(root / rel, root)
+            signature, digest = file_facts(loaded, f"{root}/{rel}")
+            readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
+            found = person(loaded.data, units) if readable else None
+            name = loaded.data.get("姓名") if found is not None else None
+            out[rel] = [digest, _facts(found) if found else None,
+                        stats_cache.name_digest(name) if isinstance(name, str) else None, signature]
     return out
 
 
 def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, use_cache: bool = True) -> People:
-    """Every record's counted facts: from the cache where the file is unchanged, else parsed (in parallel)."""
-    from .cache import digest_file
-    from .validate import record_paths
+    """Every record's counted facts: from the cache where the file is unchanged, else parsed (in parallel).
 
-    paths = record_paths(root)
+    The records are the files where records belong (data/volunteers/<unit>/<编号>.yaml);
+    anything misplaced is the validator's business, not a registration.
+    """
+    from .rules.repository import scan_records
+
+    rels, _ = scan_records(root, units)
     run_key = stats_cache.key(root) if use_cache else ""
     stored = stats_cache.load(root, run_key) if use_cache else {}
     entries: dict[str, Any] = {}
     todo = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        digest = digest_file(path)
+    base = f"{root}/"
+    for rel in rels:
         hit = stored.get(rel)
-        if isinstance(hit, list) and len(hit) == 3 and hit[0] == digest:
-            entries[rel] = hit
+        signature = unchanged(base + rel, hit[0], hit[3]) if isinstance(hit, list) and len(hit) == 4 else None
+        if signature is None:
+            todo.append(rel)
         else:
-            todo.append((path, digest))
+            hit[3] = signature
+            entries[rel] = hit
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(todo) < 2000:
         entries.update(_load_chunk((root, todo, units)))
@@ -180,7 +188,7 @@ def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, 
         stats_cache.save(root, run_key, entries)
     total = People()
     for rel in sorted(entries):
-        _, facts, name = entries[rel]
+        _, facts, name, _ = entries[rel]
         if facts is None:
             total.skipped.append(rel)
             continue
@@ -422,20 +430,16 @@ def _months(people: Iterable[Person]) -> tuple[str, ...]:
 
 def one_way(key: str, title: str, attribute: str, columns: tuple[str, ...], people: list[Person],
             pick: Any, multi: bool = False, at_least_one: bool = False) -> Table:
-    counts: Counter[str] = Counter()
-    for p in people:
-        values = pick(p)
-        counts.update(values if multi else (values,))
+    picked = map(pick, people)
+    counts = Counter(chain.from_iterable(picked) if multi else picked)
     return protect(Table(key, title, attribute, columns, ("全省",), [[counts[c] for c in columns]],
                          [len(people)], multi, at_least_one))
 
 
 def by_unit(key: str, title: str, attribute: str, columns: tuple[str, ...], people: list[Person],
             units: list[Unit], pick: Any) -> Table:
-    counts: dict[str, Counter[str]] = {u.code: Counter() for u in units}
-    for p in people:
-        counts[p.unit][pick(p)] += 1
-    rows = [[counts[u.code][c] for c in columns] for u in units]
+    counts = Counter(zip([p.unit for p in people], map(pick, people)))
+    rows = [[counts[u.code, c] for c in columns] for u in units]
     return protect(Table(key, title, attribute, columns, tuple(u.name for u in units), rows,
                          [sum(r) for r in rows]))
 

@@ -14,7 +14,6 @@ when there are many.
 """
 from __future__ import annotations
 
-import gc
 import heapq
 import multiprocessing
 import os
@@ -26,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import cache, catalogue, index, settings
+from . import cache, catalogue, index, nogc, settings
 from .catalogue import Verbatim
 from .changes import Change, added, changed_files, touched
 from .loader import Loaded, load_yaml
@@ -108,10 +107,7 @@ def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dic
 def check_line(root: Path, rel: str, ctx: Context) -> str:
     """The index line of one record file: its hash, facts, problems and file signature."""
     loaded = load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
-    if loaded.raw is not None:  # the signature was taken before reading: a later edit makes it stale, never wrong
-        signature, digest = cache.read_facts(loaded.info, loaded.raw)
-    else:  # a link, a special or unreadable file, one too large: described without being parsed
-        signature, digest = cache.stat_and_digest(f"{root}/{rel}")
+    signature, digest = cache.file_facts(loaded, f"{root}/{rel}")
     problems, data = check_record(loaded, ctx)
     entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))
     return index.encode(entry, digest, signature, problems)
@@ -193,17 +189,14 @@ def compare(root: Path, rels: list[str], stored: Iterable[str]) -> Comparison:
             found.cold.append(rel)
             continue
         parts = line.split(separator, 3)
-        if line[-1] == "\n" and line.count(separator) == fields - 1:  # else damaged: check the file again
-            if parts[2] and parts[2] == cache.current_signature(base + rel):
-                number, line = next(lines, (-1, ""))
-                continue
-            signature, digest = cache.stat_and_digest(base + rel)
-            if digest == parts[1]:
-                found.resigned[number] = signature
-                number, line = next(lines, (-1, ""))
-                continue
-        found.cold.append(rel)
-        found.dropped.add(number)
+        # A damaged line (cut short, fields missing) counts as changed: the file is checked again.
+        kept = cache.unchanged(base + rel, parts[1], parts[2]) \
+            if line[-1] == "\n" and line.count(separator) == fields - 1 else None
+        if kept is None:
+            found.cold.append(rel)
+            found.dropped.add(number)
+        elif kept != parts[2]:
+            found.resigned[number] = kept
         number, line = next(lines, (-1, ""))
     while line:
         found.dropped.add(number)
@@ -305,15 +298,8 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
     Raises NotARepository, and changes.ChangesUnavailable when `changed_since`
     cannot be resolved by git.
     """
-    # Tens of thousands of small lists and tuples and no reference cycles: the cyclic garbage
-    # collector would only walk them again and again (a third of a warm run).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         return _validate(root, paths, today, changed_since, author, use_cache, jobs)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _validate(root: Path, paths: list[Path] | None, today: date | None, changed_since: str | None,

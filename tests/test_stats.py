@@ -233,7 +233,7 @@ def test_cache_reuses_unchanged_records_only(tmp_path: Path, monkeypatch: pytest
     assert "张伟" not in cached and "140121199001011019" not in cached  # facts only, names hashed
     parsed: list[str] = []
     real = stats._load_chunk
-    monkeypatch.setattr(stats, "_load_chunk", lambda args: parsed.extend(p.name for p, _ in args[1]) or real(args))
+    monkeypatch.setattr(stats, "_load_chunk", lambda args: parsed.extend(rel.rsplit("/", 1)[-1] for rel in args[1]) or real(args))
     rel, text = record_file(valid_record(编号="taiyuan-00002", 性别="女", 身份证号码="140121199001011027"))
     (root / rel).write_text(text, encoding="utf-8")
     second = stats.load_people(root, UNITS)
