@@ -30,6 +30,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 EDITED = 50
 SCHEMA_UP_TO = 30_000
+#: The programme's size (30,000 volunteers): the pull-request time target is set for it.
+PROGRAMME_SIZE = 30_000
 
 PARSE_ONLY = r"""
 import sys, yaml
@@ -152,9 +154,11 @@ def main() -> int:
         checks = [
             ("cold ≤ 1.0 × baseline", times["validate cold"] <= 1.0 * base),
             ("warm ≤ 0.1 × baseline", times["validate warm"] <= 0.1 * base),
-            ("PR warm ≤ 1.5 s", times[f"PR ({EDITED} edited), warm cache"] <= 1.5),
             ("PR without cache ≤ 1.0 × baseline", times[f"PR ({EDITED} edited), no cache"] <= 1.0 * base),
         ]
+        if size <= PROGRAMME_SIZE:  # an absolute time: set for the programme's 30,000 (at 300,000 the
+            # 300,000 file-status checks alone take longer)
+            checks.append(("PR warm ≤ 1.5 s", times[f"PR ({EDITED} edited), warm cache"] <= 1.5))
         if size >= 300_000:
             checks.append(("peak memory ≤ 300 MiB", max(mib for _, _, mib, _ in rows[2:6]) <= 300))
         for label, ok in checks:
