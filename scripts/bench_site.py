@@ -57,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:  # warm the page cache so no step pays for the disk
         path.read_bytes()
 
-    t_parse, _ = timed(lambda: [load_record(p, root) for p in paths])
+    def parse_all() -> None:
+        for path in paths:  # each result dropped at once, as the validator does: a fair baseline
+            load_record(path, root)
+
+    t_parse, _ = timed(parse_all)
 
     def cold() -> None:
         shutil.rmtree(root / ".cache", ignore_errors=True)
