@@ -184,13 +184,7 @@ def stored(root: Path, key: str) -> Iterator[TextIO | None]:
 def scratch(root: Path, key: str) -> Iterator[TextIO]:
     """A nameless temporary file for a run's index, headed like the cache (in the cache folder when safe)."""
     folder = cache_folder(root)
-    try:
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            if not folder.resolve().is_relative_to(root.resolve()):
-                folder = None
-    except OSError:
-        folder = None
+    folder = folder if folder is not None and _made_inside(root, folder) else None
     try:
         handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
     except OSError:
@@ -215,11 +209,19 @@ def write_atomically(root: Path, path: Path, text: str) -> None:
     _replace(root, path, lambda out: out.write(text))
 
 
-def _replace(root: Path, path: Path, write: Any) -> None:
+def _made_inside(root: Path, folder: Path) -> bool:
+    """Create `folder` if needed; whether it exists and lies inside the repository (not reached by a link)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.resolve().is_relative_to(root.resolve()):
-            return
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
+
+
+def _replace(root: Path, path: Path, write: Any) -> None:
+    if not _made_inside(root, path.parent):
+        return
+    try:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with temporary.open("w", encoding="utf-8", newline="\n") as out:
             write(out)

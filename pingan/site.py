@@ -257,7 +257,7 @@ def load_repository(root: Path) -> tuple[dict[str, Unit], Province]:
 def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None) -> Generated:
     """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`."""
     units, province = load_repository(root)
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers or stats.default_workers()
     people = stats.load_people(root, units, workers)
     # The painters get matplotlib ready while the numbers are counted (with no one counted: no charts).
     with painters(min(workers, 2) if people.people else 1) as draw:

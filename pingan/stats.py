@@ -137,13 +137,13 @@ def _person_from(facts: list[Any]) -> Person:
 
 def _load_chunk(args: tuple[Path, list[str], dict[str, Unit]]) -> dict[str, Any]:
     """{rel: [digest, facts or None, name digest or None, file signature]} for each rel."""
-    from .validate import load_record
+    from .validate import load_rel
 
     root, rels, units = args
     out = {}
     with nogc.paused():
         for rel in rels:
-            loaded = load_record(root / rel, root)
+            loaded = load_rel(root, rel)
             signature, digest = file_facts(loaded, f"{root}/{rel}")
             readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
             found = person(loaded.data, units) if readable else None
@@ -151,6 +151,11 @@ def _load_chunk(args: tuple[Path, list[str], dict[str, Unit]]) -> dict[str, Any]
             out[rel] = [digest, _facts(found) if found else None,
                         stats_cache.name_digest(name) if isinstance(name, str) else None, signature]
     return out
+
+
+def default_workers() -> int:
+    """Processes for parsing and drawing: one per core, at most eight."""
+    return min(os.cpu_count() or 1, 8)
 
 
 def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, use_cache: bool = True) -> People:
@@ -166,6 +171,7 @@ def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, 
     stored = stats_cache.load(root, run_key) if use_cache else {}
     entries: dict[str, Any] = {}
     todo = []
+    resigned = False
     base = f"{root}/"
     for rel in rels:
         hit = stored.get(rel)
@@ -173,9 +179,10 @@ def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, 
         if signature is None:
             todo.append(rel)
         else:
+            resigned |= signature != hit[3]
             hit[3] = signature
             entries[rel] = hit
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers or default_workers()
     if workers < 2 or len(todo) < 2000:
         entries.update(_load_chunk((root, todo, units)))
     else:
@@ -184,7 +191,7 @@ def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, 
         with ProcessPoolExecutor(workers) as pool:
             for part in pool.map(_load_chunk, chunks):
                 entries.update(part)
-    if use_cache and (todo or len(stored) != len(entries)):
+    if use_cache and (todo or resigned or len(stored) != len(entries)):
         stats_cache.save(root, run_key, entries)
     total = People()
     for rel in sorted(entries):

@@ -2,9 +2,9 @@
 
 Parsing 30,000 YAML files is most of a site build, and between two builds few
 records change. Like the validation cache (pingan/cache.py, whose run key this
-reuses), entries are keyed by a hash of the record's bytes, never by size or
-time, and the whole cache is dropped when the tool's source, its libraries or
-the settings files change. The file holds only what the statistics count
+reuses), entries are keyed by a hash of the record's bytes; a matching file
+signature only spares hashing them again (cache.unchanged). The whole cache
+is dropped when the tool's source, its libraries or the settings files change. The file holds only what the statistics count
 (unit, sex, age band, …) and a hash of each name for the story check — no name,
 ID number, phone or address. It lives in the gitignored .cache/pingan/ and is
 JSON, never pickle.
@@ -25,7 +25,7 @@ FORMAT = "site-stats-1"
 #: The validation run key includes today; the statistics do not depend on it.
 _FIXED_DAY = date(2000, 1, 1)
 
-Entry = list[Any]  # [bytes digest, facts or None, name digest or None]
+Entry = list[Any]  # [bytes digest, facts or None, name digest or None, file signature]
 
 
 def name_digest(name: str) -> str:

@@ -94,7 +94,12 @@ def record_paths(root: Path) -> list[Path]:
 
 def load_record(path: Path, root: Path) -> Loaded:
     """Load one record file (positions kept, YAML traps refused)."""
-    return load_yaml(path, path.relative_to(root).as_posix(), TEXT_KEYS, pragma=True)
+    return load_rel(root, path.relative_to(root).as_posix())
+
+
+def load_rel(root: Path, rel: str) -> Loaded:
+    """Load the record file at `rel`, a path relative to `root`, as load_record does."""
+    return load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
 
 
 def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dict[str, Any] | None]:
@@ -106,7 +111,7 @@ def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dic
 
 def check_line(root: Path, rel: str, ctx: Context) -> str:
     """The index line of one record file: its hash, facts, problems and file signature."""
-    loaded = load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
+    loaded = load_rel(root, rel)
     signature, digest = cache.file_facts(loaded, f"{root}/{rel}")
     problems, data = check_record(loaded, ctx)
     entry = Entry.of(rel, data, loaded.marks.get((ID,), (None, None)) if data else (None, None))

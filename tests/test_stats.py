@@ -8,6 +8,8 @@ only one value remains possible.
 """
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -239,6 +241,19 @@ def test_cache_reuses_unchanged_records_only(tmp_path: Path, monkeypatch: pytest
     second = stats.load_people(root, UNITS)
     assert parsed == ["taiyuan-00002.yaml"]
     assert sorted(p.sex for p in second.people) == ["女", "男", "男"] != sorted(p.sex for p in first.people)
+
+
+def test_a_touched_but_unchanged_file_is_re_signed_in_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new signature is stored, so later builds need not hash the file again."""
+    from pingan import cache
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    rel, text = record_file(valid_record())
+    root = make_repo(tmp_path / "repo", {rel: text})
+    stats.load_people(root, UNITS)
+    os.utime(root / rel)  # the bytes stay, the signature changes
+    stats.load_people(root, UNITS)
+    stored = json.loads((root / ".cache/pingan" / stats_cache.CACHE_FILE).read_text(encoding="utf-8"))
+    assert stored["records"][rel][3] == cache.signature(os.lstat(root / rel))
 
 
 def test_published_rows_match_the_shown_strings() -> None:
