@@ -54,6 +54,8 @@ CATALOGUE: dict[str, Entry] = _entries(
      "给号码和“no”“yes”之类的值加上英文双引号。", "QQ: 012345（会被读成八进制数）"),
     ("YML013", WARNING, "缺少编辑器校验注释", "文件开头缺少编辑器校验注释：{pragma}",
      "运行 pingan validate --fix 自动添加，或手工把这一行加到文件开头；编辑器会据此提示字段和取值。", "文件开头没有 yaml-language-server 注释"),
+    ("YML014", ERROR, "日期不存在", "{text} 写成了日期，但日历上没有这一天",
+     "核对年、月、日：月份为 1–12，日不超过当月天数（2 月只有 28 日，闰年 29 日）。", "登记日期: 2015-02-30"),
     # Settings files
     ("UNI001", ERROR, "单位代码与文件名不一致", "单位代码 {value} 与文件名 {stem}.yaml 不一致",
      "单位文件名应为“代码.yaml”；改正代码或文件名。", "data/units/taiyuan.yaml 中写着 代码: datong"),

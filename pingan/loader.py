@@ -244,7 +244,11 @@ class _Builder:
         elif tag == _FLOAT:
             became, advice = f"小数 {_CONSTRUCTOR.construct_yaml_float(node)!r}", f'请加引号写成 "{text}"'
         else:  # timestamp
-            value = _CONSTRUCTOR.construct_yaml_timestamp(node)
+            try:
+                value = _CONSTRUCTOR.construct_yaml_timestamp(node)
+            except ValueError:  # the form of a date, but no such day (2015-02-30)
+                self.problem("YML014", mark, path[0] if path and isinstance(path[0], str) else None, text=text)
+                return text
             if isinstance(value, datetime):
                 if value.tzinfo is not None:
                     value = value.astimezone(TIMEZONE)
