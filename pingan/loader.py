@@ -23,31 +23,15 @@ from .problems import Problem
 from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
 
 try:
-    _Base: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
 
 _RESOLVER = yaml.resolver.Resolver()
 #: First characters for which YAML 1.1 may resolve a plain scalar to something other than a string.
 _IMPLICIT_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader with a shortcut for the common case of resolving a scalar's tag.
-
-    libyaml calls `resolve` in Python for every scalar; most values are Chinese
-    text that no implicit resolver can match. The result is the same as the
-    base class's.
-    """
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _IMPLICIT_FIRST)) \
-                and not self.yaml_path_resolvers:
-            return _STR_TAG
-        return super().resolve(kind, value, implicit)
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _PLAIN_DECIMAL = re.compile(r"[1-9][0-9]*|0")
@@ -55,6 +39,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp"))
 _TRUE_FALSE = {"true", "True", "TRUE", "false", "False", "FALSE"}
 
+_TOO_DEEP = "括号或缩进嵌套的层数过多"
 _SYNTAX_HINTS = (
     ("could not find expected ':'", "找不到应有的冒号（字段名后写“: ”，冒号后留一个空格）"),
     ("mapping values are not allowed", "这里不能出现“字段: 值”（值中含英文冒号时请给整个值加引号）"),
@@ -69,6 +54,7 @@ _SYNTAX_HINTS = (
     ("while scanning a quoted scalar", "引号没有闭合"),
     ("control characters are not allowed", "含有不可见的控制字符"),
     ("did not find expected", "格式不完整（检查括号、引号和缩进）"),
+    ("nesting depth", _TOO_DEEP),
 )
 
 
@@ -96,15 +82,6 @@ class Loaded:
 
 class _Refused(Exception):
     """Internal: stop building after a problem that makes the rest meaningless."""
-
-
-class _SlowPath(Exception):
-    """Internal: the fast path met something that the event path must report precisely."""
-
-
-_SCALAR_NODE, _SEQUENCE_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
-#: Characters without which a text can hold no anchor, alias, tag or merge key.
-_EVENT_ONLY = ("&", "*", "!", "<<")
 
 
 def _decode(raw: bytes) -> tuple[str | None, str | None]:
@@ -136,11 +113,17 @@ def _short_tag(tag: str) -> str:
 
 _ALIAS, _SCALAR, _SEQ_START, _SEQ_END, _MAP_END = (
     yaml.AliasEvent, yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
+#: The one plain form of a date that records use; YAML 1.1 reads it as date(year, month, day).
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class _Builder:
     """Turns a libyaml event stream into plain Python values, recording positions.
 
-    This runs once per event of every record, so it calls the parser's
-    `get_event` directly and compares event classes by identity.
+    This runs for each of the fifty-odd events of every record, so it calls the
+    parser's `get_event` directly, compares event classes by identity, and leaves
+    only the unusual (anchors, tags, odd keys, plain scalars YAML may retype) to
+    other methods.
     """
 
     def __init__(self, loaded: Loaded, text_keys: frozenset[str], get_event: Any):
@@ -155,6 +138,7 @@ class _Builder:
             catalogue.make(code, self.loaded.rel, field_, mark.line + 1, mark.column + 1, **params))
 
     def check_node(self, event: Any) -> None:
+        """Refuse an alias or anchor (an alias event's `anchor` is the name it refers to) and any tag but "!"."""
         if event.anchor:
             self.problem("YML008", event.start_mark)
             raise _Refused
@@ -163,17 +147,18 @@ class _Builder:
             self.problem("YML010", event.start_mark, tag=_short_tag(tag))
             raise _Refused
 
-    def build(self, first: Any, path: Path_) -> Any:
-        cls = type(first)
-        if cls is _ALIAS:
-            self.problem("YML008", first.start_mark)
-            raise _Refused
-        if first.anchor or first.tag:
-            self.check_node(first)
-        mark = first.start_mark
+    def build(self, event: Any, path: Path_) -> Any:
+        """The value that starts with `event`; its position is recorded at `path`."""
+        cls = type(event)
+        if cls is _ALIAS or event.anchor or event.tag:
+            self.check_node(event)
+        mark = event.start_mark
         self.marks[path] = (mark.line + 1, mark.column + 1)
         if cls is _SCALAR:
-            return self.scalar(first, path)
+            text = event.value
+            if event.style != "" or not event.implicit[0] or (text and text[0] not in _IMPLICIT_FIRST):
+                return text
+            return self.plain(text, mark, path)
         get = self.get
         if cls is _SEQ_START:
             items: list[Any] = []
@@ -183,50 +168,40 @@ class _Builder:
                     return items
                 items.append(self.build(event, (*path, len(items))))
         mapping: dict[str, Any] = {}
-        first_seen: dict[str, int] = {}
         key_marks = self.key_marks
         while True:
             event = get()
             if type(event) is _MAP_END:
                 return mapping
-            key = self.key(event)
+            if type(event) is _SCALAR and not (event.anchor or event.tag) and event.value != "<<":
+                key = event.value
+            else:
+                key = self.unusual_key(event)
             mark = event.start_mark
-            line = mark.line + 1
-            if key in first_seen:
-                self.problem("YML007", mark, key, key=key, first_line=first_seen[key])
-                raise _Refused
-            first_seen[key] = line
             child = (*path, key)
-            key_marks[child] = (line, mark.column + 1)
+            if key in mapping:
+                self.problem("YML007", mark, key, key=key, first_line=key_marks[child][0])
+                raise _Refused
+            key_marks[child] = (mark.line + 1, mark.column + 1)
             mapping[key] = self.build(get(), child)
 
-    def key(self, event: Any) -> str:
-        """A mapping key: a plain or quoted scalar, never a merge key."""
-        cls = type(event)
-        if cls is _ALIAS:
-            self.problem("YML008", event.start_mark)
-            raise _Refused
-        if cls is not _SCALAR:
+    def unusual_key(self, event: Any) -> str:
+        """A mapping key with an anchor, tag or the text "<<": allowed only as a quoted or "!"-tagged text."""
+        if type(event) is not _SCALAR:
             self.check_node(event)
             self.problem("YML003", event.start_mark, detail="字段名必须是文字")
             raise _Refused
-        if event.anchor or event.tag:
-            self.check_node(event)
+        self.check_node(event)
         if event.value == "<<" and event.style == "":
             self.problem("YML009", event.start_mark)
             raise _Refused
         return event.value
 
-    def scalar(self, event: Any, path: Path_) -> Any:
-        text = event.value
-        if event.style != "" or not event.implicit[0] or (text and text[0] not in _IMPLICIT_FIRST):
-            return text
-        return self.plain(text, _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)), event.start_mark, path)
-
-    def plain(self, text: str, tag: str, mark: Any, path: Path_) -> Any:
-        """A plain scalar that YAML 1.1 resolves to `tag`: kept, converted, or refused with YML012."""
-        if tag == _STR:
-            return text
+    def plain(self, text: str, mark: Any, path: Path_) -> Any:
+        """A plain scalar that YAML 1.1 may resolve to another type: kept, converted, or refused (YML012, YML014)."""
+        field_ = path[0] if path and isinstance(path[0], str) else None
+        is_date = _PLAIN_DATE.fullmatch(text) is not None
+        tag = _TIMESTAMP if is_date else _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
         if tag == _NULL:
             return None
         node = yaml.ScalarNode(tag, text)
@@ -236,52 +211,31 @@ class _Builder:
             became = "布尔值 true" if _CONSTRUCTOR.construct_yaml_bool(node) else "布尔值 false"
             advice = "表示是或否请写 true 或 false，表示文字请加引号"
         elif tag == _INT:
-            value = _CONSTRUCTOR.construct_yaml_int(node)
+            try:
+                value = _CONSTRUCTOR.construct_yaml_int(node)
+            except ValueError:  # a prefix without digits ("0x_"): no number at all, so the text as written
+                return text
             if _PLAIN_DECIMAL.fullmatch(text):
-                key = path[0] if len(path) == 1 else None
-                return text if key in self.text_keys else value
+                return text if len(path) == 1 and path[0] in self.text_keys else value
             became, advice = f"数字 {value}", f'请加引号写成 "{text}"'
         elif tag == _FLOAT:
             became, advice = f"小数 {_CONSTRUCTOR.construct_yaml_float(node)!r}", f'请加引号写成 "{text}"'
-        else:  # timestamp
+        elif tag == _TIMESTAMP:
             try:
-                value = _CONSTRUCTOR.construct_yaml_timestamp(node)
+                value = date(int(text[:4]), int(text[5:7]), int(text[8:])) if is_date \
+                    else _CONSTRUCTOR.construct_yaml_timestamp(node)
             except ValueError:  # the form of a date, but no such day (2015-02-30)
-                self.problem("YML014", mark, path[0] if path and isinstance(path[0], str) else None, text=text)
+                self.problem("YML014", mark, field_, text=text)
                 return text
             if isinstance(value, datetime):
                 if value.tzinfo is not None:
                     value = value.astimezone(TIMEZONE)
                 return value.date()
             return value
-        field_ = path[0] if path and isinstance(path[0], str) else None
+        else:  # text, or "<<" and "=", which YAML 1.1 names but gives no value: the text as written
+            return text
         self.problem("YML012", mark, field_, text=text, became=became, advice=advice)
         return text
-
-    def node(self, node: Any, path: Path_) -> Any:
-        """The fast path: walk a node tree composed by libyaml (no anchors, aliases or tags in the text)."""
-        mark = node.start_mark
-        self.marks[path] = (mark.line + 1, mark.column + 1)
-        cls = type(node)
-        if cls is _SCALAR_NODE:
-            if node.style != "" or node.tag == _STR:
-                return node.value
-            return self.plain(node.value, node.tag, mark, path)
-        if cls is _SEQUENCE_NODE:
-            return [self.node(item, (*path, index)) for index, item in enumerate(node.value)]
-        mapping: dict[str, Any] = {}
-        key_marks = self.key_marks
-        for key_node, value_node in node.value:
-            if type(key_node) is not _SCALAR_NODE or (key_node.value == "<<" and key_node.style == ""):
-                raise _SlowPath
-            key = key_node.value
-            if key in mapping:
-                raise _SlowPath
-            child = (*path, key)
-            mark = key_node.start_mark
-            key_marks[child] = (mark.line + 1, mark.column + 1)
-            mapping[key] = self.node(value_node, child)
-        return mapping
 
 
 def _has_pragma(text: str) -> bool:
@@ -294,30 +248,7 @@ def _has_pragma(text: str) -> bool:
     return False
 
 
-def _compose(text: str, rel: str, text_keys: frozenset[str]) -> Loaded | None:
-    """A well-formed single mapping composed by libyaml in C (about the cost of a plain yaml.load).
-
-    None when anything is unusual (syntax error, several documents, no mapping,
-    duplicate or merge keys): the event path then reports it with its position.
-    """
-    loaded = Loaded(rel)
-    parser = _Loader(text)
-    try:
-        root = parser.get_single_node()
-    except yaml.YAMLError:
-        return None
-    finally:
-        parser.dispose()
-    if type(root) is not _MAPPING_NODE:
-        return None
-    try:
-        loaded.data = _Builder(loaded, text_keys, None).node(root, ())
-    except (_SlowPath, RecursionError):
-        return None
-    return loaded
-
-
-def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
+def load_yaml(path: str | Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
               pragma: bool = False) -> Loaded:
     """Read one YAML file that must hold exactly one mapping.
 
@@ -332,7 +263,7 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
         return loaded
 
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except OSError:
         return refuse("YML011", kind="无法读取的文件")
     if stat.S_ISLNK(info.st_mode):
@@ -341,20 +272,13 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
         return refuse("YML011", kind="特殊文件")
     if info.st_size > MAX_RECORD_BYTES:
         return refuse("YML002", size=info.st_size, limit=MAX_RECORD_BYTES)
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         raw = handle.read(MAX_RECORD_BYTES + 1)
     loaded.info, loaded.raw = info, raw
     text, encoding = _decode(raw)
     if text is None:
         return refuse("YML001", 1, 1, encoding=encoding)
-    if not any(mark in text for mark in _EVENT_ONLY):
-        fast = _compose(text, rel, text_keys)
-        if fast is not None:
-            fast.info, fast.raw = info, raw
-            if pragma and not _has_pragma(text):
-                fast.problems.append(catalogue.make("YML013", rel, None, 1, 1, pragma=SCHEMA_PRAGMA))
-            return fast
-    parser = _Loader(text)
+    parser = _Parser(text)
     get = parser.get_event
     builder = _Builder(loaded, text_keys, get)
     try:
@@ -369,6 +293,8 @@ def load_yaml(path: Path, rel: str, text_keys: frozenset[str] = frozenset(), *,
             return refuse("YML005", after.start_mark.line + 1, after.start_mark.column + 1)
     except _Refused:
         return loaded
+    except RecursionError:  # nested deeper than Python's stack, though within libyaml's limit
+        return refuse("YML003", detail=_TOO_DEEP)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)

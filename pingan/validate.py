@@ -98,8 +98,8 @@ def load_record(path: Path, root: Path) -> Loaded:
 
 
 def load_rel(root: Path, rel: str) -> Loaded:
-    """Load the record file at `rel`, a path relative to `root`, as load_record does."""
-    return load_yaml(root / rel, rel, TEXT_KEYS, pragma=True)
+    """Load the record file at `rel`, a path relative to `root`, as load_record does (no Path: runs per record)."""
+    return load_yaml(f"{root}/{rel}", rel, TEXT_KEYS, pragma=True)
 
 
 def check_file(path: Path, root: Path, ctx: Context) -> tuple[list[Problem], dict[str, Any] | None]:

@@ -65,3 +65,23 @@ def test_syntax_errors_are_explained_in_chinese(tmp_path: Path) -> None:
     loaded = load(tmp_path, "a: 1\nb: [1, 2\n")
     assert loaded.problems[0].code == "YML003"
     assert all(not ("a" <= ch <= "z") for ch in loaded.problems[0].message.split("：", 1)[1][:6])
+
+
+def test_days_that_do_not_exist_are_refused_where_written(tmp_path: Path) -> None:
+    loaded = load(tmp_path, "a: 2024-02-29\n登记日期: 2015-02-30\nc: 2015-01-01 25:00:00\n")
+    assert codes(loaded) == [("YML014", 2, 7), ("YML014", 3, 4)]
+    assert loaded.data == {"a": date(2024, 2, 29), "登记日期": "2015-02-30", "c": "2015-01-01 25:00:00"}
+
+
+def test_a_number_prefix_without_digits_stays_as_written(tmp_path: Path) -> None:
+    assert load(tmp_path, "备注: 0x_\n").data == {"备注": "0x_"}
+
+
+def test_deep_nesting_is_a_syntax_problem_not_a_crash(tmp_path: Path) -> None:
+    for depth in (999, 5000):  # within libyaml's limit but deeper than Python's stack; beyond libyaml's
+        loaded = load(tmp_path, "a: " + "[" * depth + "]" * depth + "\n")
+        assert [p.code for p in loaded.problems] == ["YML003"] and "嵌套" in loaded.problems[0].message
+
+
+def test_merge_and_value_signs_as_values_stay_as_written(tmp_path: Path) -> None:
+    assert load(tmp_path, "性别: <<\n民族: =\n").data == {"性别": "<<", "民族": "="}
