@@ -258,9 +258,9 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
     """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`."""
     units, province = load_repository(root)
     workers = workers or stats.default_workers()
-    people = stats.load_people(root, units, workers)
-    # The painters get matplotlib ready while the numbers are counted (with no one counted: no charts).
-    with painters(min(workers, 2) if people.people else 1) as draw:
+    # The painters start first and load matplotlib while the records are read and counted.
+    with painters(min(workers, 2)) as draw:
+        people = stats.load_people(root, units, workers)
         st = stats.compute(people.people, units, province, today or settings.today(), len(people.skipped))
         drawn = [t for t in st.tables if not t.withheld]
         svgs = draw([(t.title, t.columns, _chart_values(t), t.key == "month") for t in drawn])
