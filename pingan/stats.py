@@ -87,25 +87,36 @@ def city_of(region: str) -> str:
     return head + sep if sep else region
 
 
+#: The code lists as sets, each asked once per record.
+_SEXES, _EDUCATION, _POLITICAL, _ETHNICITIES, _SERVICE_TYPES, _ITEMS, _ROLES = map(frozenset, (
+    cl.SEXES, cl.EDUCATION_LEVELS, cl.POLITICAL_STATUSES, cl.ETHNICITIES, cl.SERVICE_TYPES,
+    (*cl.SERVICE_ITEMS, OTHER_ITEM), cl.ROLES))
+
+
 def person(data: dict[str, Any], units: dict[str, Unit]) -> Person | None:
-    """The counted facts of one loaded record, or None when it cannot be counted as written."""
+    """The counted facts of one loaded record, or None when it cannot be counted as written.
+
+    A record here has only been parsed, not validated: any value may be of any
+    shape (a list where text belongs, say), and such a record is not counted.
+    """
     try:
         born, registered = data["出生日期"], data["登记日期"]
-        band = _band(age_on(born, registered)) if isinstance(born, date) and isinstance(registered, date) else None
-        items = tuple(OTHER_ITEM if str(i).startswith(cl.OTHER_PREFIX) else i for i in data["服务项目"])
+        if not (isinstance(born, date) and isinstance(registered, date)):
+            return None
         p = Person(
-            unit=data["招募单位"], sex=data["性别"], age_band=band or "", education=data["文化程度"],
-            political=data["政治面貌"], ethnic_group="汉族" if data["民族"] == cl.HAN else "少数民族",
-            service_type=data["服务类型"], items=tuple(dict.fromkeys(items)),
+            unit=data["招募单位"], sex=data["性别"], age_band=_band(age_on(born, registered)) or "",
+            education=data["文化程度"], political=data["政治面貌"],
+            ethnic_group="汉族" if data["民族"] == cl.HAN else "少数民族", service_type=data["服务类型"],
+            items=tuple(dict.fromkeys(OTHER_ITEM if str(i).startswith(cl.OTHER_PREFIX) else i
+                                      for i in data["服务项目"])),
             roles=tuple(dict.fromkeys(data.get("岗位") or ())), city=city_of(str(data["所在地区"])),
-            month=f"{registered:%Y-%m}")
-    except (KeyError, TypeError, ValueError):
+            month=f"{registered.year:04d}-{registered.month:02d}")
+        ok = (p.age_band and p.unit in units and p.sex in _SEXES and p.education in _EDUCATION
+              and p.political in _POLITICAL and data["民族"] in _ETHNICITIES and p.service_type in _SERVICE_TYPES
+              and p.items and _ITEMS.issuperset(p.items) and _ROLES.issuperset(p.roles)
+              and p.city in shanxi_cities())
+    except (KeyError, TypeError, ValueError):  # a missing field, or a value of a shape no code list holds
         return None
-    ok = (p.unit in units and band and p.sex in cl.SEXES and p.education in cl.EDUCATION_LEVELS
-          and p.political in cl.POLITICAL_STATUSES and data["民族"] in cl.ETHNICITIES
-          and p.service_type in cl.SERVICE_TYPES and p.items
-          and all(i in cl.SERVICE_ITEMS or i == OTHER_ITEM for i in p.items)
-          and all(r in cl.ROLES for r in p.roles) and p.city in shanxi_cities())
     return p if ok else None
 
 

@@ -215,6 +215,13 @@ def test_age_band_on_registration_day() -> None:
     assert stats.person(valid_record(性别="未知"), UNITS) is None
 
 
+@pytest.mark.parametrize("key", ["招募单位", "性别", "出生日期", "民族", "政治面貌", "所在地区", "文化程度", "服务类型",
+                                 "服务项目", "岗位", "登记日期"])
+@pytest.mark.parametrize("value", [["太原市"], {"a": 1}, [["交通协管"]], None, 7])
+def test_a_value_of_any_shape_is_not_counted_and_never_crashes(key: str, value: object) -> None:
+    assert stats.person(valid_record(**{key: value}), UNITS) is None or key == "岗位" and value is None
+
+
 def test_load_people_from_a_repository(tmp_path: Path) -> None:
     files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}", 身份证号码=None)) for n in range(1, 3))
     rel, text = record_file(valid_record(编号="datong-00001", 招募单位="datong", 所在地区="大同市平城区"))
