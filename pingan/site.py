@@ -19,7 +19,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -354,16 +355,38 @@ def check_output(out: Path) -> None:
         raise NotASiteFolder(out)
 
 
-def mkdocs_build(project: Path, out: Path) -> str:
-    """`mkdocs build --strict` of the project in `project` (run there: the jieba dictionary path is relative)."""
+@contextmanager
+def mkdocs_started(project: Path, out: Path) -> Iterator[Callable[[], str]]:
+    """Start `mkdocs build --strict` of `project` into `out` now; it loads while the caller writes the pages.
+
+    Yields `finish`, which lets the build run and returns its log (MkdocsFailed
+    when it fails). Leaving without calling it stops the process. It runs in
+    `project`: the jieba dictionary path is relative.
+    """
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-                           "-f", "mkdocs.yml", "-d", str(out)],
-                          cwd=project, env=env, capture_output=True, text=True, check=False)
-    log = done.stdout + done.stderr
-    if done.returncode != 0:
-        raise MkdocsFailed(log)
-    return log
+    process = subprocess.Popen([sys.executable, "-m", "pingan.mkdocs_early", "build", "--strict", "--clean",
+                                "-f", "mkdocs.yml", "-d", str(out)],
+                               cwd=project, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+
+    def finish() -> str:
+        log, _ = process.communicate("build\n")
+        if process.returncode != 0:
+            raise MkdocsFailed(log)
+        return log
+
+    try:
+        yield finish
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def mkdocs_build(project: Path, out: Path) -> str:
+    """`mkdocs build --strict` of the pages as they are now."""
+    with mkdocs_started(project, out) as finish:
+        return finish()
 
 
 def set_site_url(config: Path, url: str) -> None:
@@ -393,9 +416,10 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
         _staging_copy(src, staging)
         if site_url:
             set_site_url(staging / "mkdocs.yml", site_url)
-        origins = copy_stories(stories, staging / "docs")
-        generated = generate(root, staging / "docs", today, workers)
-        _named_as_written(generated, origins)
-        _refuse_stories(generated)
-        mkdocs_build(staging, out)
+        with mkdocs_started(staging, out) as finish:
+            origins = copy_stories(stories, staging / "docs")
+            generated = generate(root, staging / "docs", today, workers)
+            _named_as_written(generated, origins)
+            _refuse_stories(generated)
+            finish()
     return generated

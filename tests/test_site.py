@@ -9,11 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+import psutil
 import pytest
 
 from conftest import PROJECT, make_repo
 from pingan import cli, site
-from pingan.charts import bar_chart
+from pingan.charts import bar_chart, painters
 from pingan.stories import check_stories, read_stories
 
 TODAY = date(2026, 11, 29)
@@ -99,6 +100,23 @@ def test_charts_are_repeatable() -> None:
     assert "<10" not in re.sub(r"<text.*?</text>|<!--.*?-->", "", first, flags=re.S).replace("&lt;10", "")
 
 
+def new_children(before: set[int]) -> list[psutil.Process]:
+    return [c for c in psutil.Process().children(recursive=True)
+            if c.pid not in before and c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_painters_draw_what_bar_chart_draws_and_hand_back_failures() -> None:
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    specs = [("性别", ["男", "女"], ["120", "<10"], False), ("每月登记人数", ["2014-11"], ["30"], True)]
+    with painters(2) as draw:
+        assert draw(specs) == [bar_chart(t, labels, shown, vertical=v) for t, labels, shown, v in specs]
+    with pytest.raises(AttributeError), painters(2) as draw:
+        draw([("坏图", ["男"], [None], False)])  # a shown value that is not text
+    with pytest.raises(KeyError), painters(2):
+        raise KeyError("the caller failed before drawing")
+    assert new_children(before) == []
+
+
 def test_every_page_is_reachable_from_the_navigation(demo_site: tuple[Path, Path]) -> None:
     _, out = demo_site
     pages = {p for p in out.rglob("index.html")}
@@ -136,6 +154,13 @@ def test_strict_build_fails_on_a_broken_link_or_anchor(repo: Path, tmp_path: Pat
     with pytest.raises(site.MkdocsFailed) as failed:
         site.build(repo, tmp_path / "out", sources=sources, today=TODAY)
     assert "no-such-anchor" in failed.value.log
+
+
+def test_mkdocs_started_early_is_stopped_when_the_pages_never_come(tmp_path: Path) -> None:
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    with pytest.raises(site.StoriesRefused), site.mkdocs_started(tmp_path, tmp_path / "out"):
+        raise site.StoriesRefused([])
+    assert new_children(before) == [] and not (tmp_path / "out").exists()
 
 
 def test_output_folder_that_is_not_a_site_is_refused(repo: Path, tmp_path: Path) -> None:
