@@ -117,12 +117,49 @@ def _ready() -> None:
     bar_chart("", ["-"], ["10"])  # the first figure also loads fonts and caches
 
 
+def _paint_for(caller: Any, callers_end: Any, processes: int) -> None:
+    """The painters' process: load matplotlib once, fork the painters from here, draw what the caller sends."""
+    callers_end.close()  # inherited by the fork; closed so that the caller leaving reads as end of file
+    _ready()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:  # each painter starts loaded
+        try:
+            specs = caller.recv()
+        except EOFError:  # the caller left without charts to draw
+            return
+        try:
+            caller.send(pool.map(_draw, specs, chunksize=1))
+        except Exception as exc:  # handed to the caller, which raises it
+            caller.send(exc)
+
+
 @contextmanager
 def painters(processes: int) -> Iterator[Callable[[list[Spec]], list[str]]]:
-    """A function that draws charts in `processes` processes, started now so that they load matplotlib
-    while the caller does other work (counting); with fewer than two, charts are drawn here."""
-    if processes < 2:
+    """A function that draws charts in `processes` processes, started now so that matplotlib loads while
+    the caller does other work (reading, counting).
+
+    Loading matplotlib takes about a second of processor time, so it is loaded
+    once and the painters are forked from the process that loaded it. With
+    fewer than two processes, or where processes cannot be forked, charts are
+    drawn here.
+    """
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield lambda specs: [_draw(spec) for spec in specs]
         return
-    with multiprocessing.Pool(processes, initializer=_ready) as pool:
-        yield lambda specs: pool.map(_draw, specs, chunksize=1)
+    forking = multiprocessing.get_context("fork")
+    ours, theirs = forking.Pipe()
+    server = forking.Process(target=_paint_for, args=(theirs, ours, processes))
+    server.start()
+    theirs.close()
+
+    def draw(specs: list[Spec]) -> list[str]:
+        ours.send(specs)
+        drawn = ours.recv()
+        if isinstance(drawn, Exception):
+            raise drawn
+        return drawn
+
+    try:
+        yield draw
+    finally:
+        ours.close()
+        server.join()
