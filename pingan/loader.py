@@ -272,8 +272,11 @@ def load_yaml(path: str | Path, rel: str, text_keys: frozenset[str] = frozenset(
         return refuse("YML011", kind="特殊文件")
     if info.st_size > MAX_RECORD_BYTES:
         return refuse("YML002", size=info.st_size, limit=MAX_RECORD_BYTES)
-    with open(path, "rb") as handle:
-        raw = handle.read(MAX_RECORD_BYTES + 1)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+    except OSError:  # removed or made unreadable since it was looked at
+        return refuse("YML011", kind="无法读取的文件")
     loaded.info, loaded.raw = info, raw
     text, encoding = _decode(raw)
     if text is None:

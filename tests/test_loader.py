@@ -5,6 +5,9 @@ import codecs
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from pingan import loader
 from pingan.loader import load_yaml
 from pingan.model import TEXT_KEYS
 
@@ -85,3 +88,12 @@ def test_deep_nesting_is_a_syntax_problem_not_a_crash(tmp_path: Path) -> None:
 
 def test_merge_and_value_signs_as_values_stay_as_written(tmp_path: Path) -> None:
     assert load(tmp_path, "性别: <<\n民族: =\n").data == {"性别": "<<", "民族": "="}
+
+
+def test_a_file_that_cannot_be_opened_is_named_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(loader, "open", refused, raising=False)
+    loaded = load(tmp_path, "a: 1\n")
+    assert codes(loaded) == [("YML011", None, None)] and "无法读取" in loaded.problems[0].message
