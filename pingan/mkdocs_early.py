@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 
 import jieba
-import material.plugins.blog.plugin  # noqa: F401 - imported now, used by the build
+import material.plugins.blog.plugin  # noqa: F401 - the heaviest imports of the build, made now
 import material.plugins.search.plugin  # noqa: F401
-import pymdownx.superfences  # noqa: F401
+import mkdocs.commands.build  # noqa: F401
 from mkdocs.__main__ import cli
 
 
