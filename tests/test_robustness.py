@@ -47,3 +47,22 @@ def test_random_bytes_never_raise(tmp_path_factory, raw: bytes) -> None:  # type
     root, path = shared_repo(tmp_path_factory)
     path.write_bytes(raw)
     validate(root, [path])
+
+
+#: Values as someone might type them, unquoted: forms YAML 1.1 reads as dates, numbers, merge keys and so on.
+typed = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}(Z|\+08:00)?)?", fullmatch=True),
+    st.sampled_from(["<<", "=", "0x_", "0b_", "~", "null", "yes", "no", "on", "1_000", "0o17", "017", "1e3", ".inf",
+                     "-.nan", "3:20", "[a, [b]]", "{a: 1}", "!!str x", "&a x", "*a", "", "- x", "[" * 999 + "]" * 999]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(RECORD_KEYS), typed, min_size=1, max_size=4))
+def test_values_typed_without_quotes_never_raise(tmp_path_factory, changes: dict[str, str]):  # type: ignore[no-untyped-def]
+    kept = {key: value for key, value in valid_record().items() if key not in changes}
+    typed_lines = "".join(f"{key}: {value}\n" for key, value in changes.items())
+    root, path = shared_repo(tmp_path_factory)
+    path.write_text(dump_record(kept) + typed_lines, encoding="utf-8")
+    report = validate(root, [path])
+    assert all(p.message and p.code and p.file for p in report.problems)
