@@ -113,8 +113,7 @@ def _draw(spec: Spec) -> str:
 
 
 def _ready() -> None:
-    _matplotlib()
-    bar_chart("", ["-"], ["10"])  # the first figure also loads fonts and caches
+    bar_chart("", ["-"], ["10"])  # imports matplotlib; the first figure also loads fonts and caches
 
 
 def _paint_for(caller: Any, callers_end: Any, processes: int) -> None:

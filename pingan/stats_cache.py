@@ -4,10 +4,10 @@ Parsing 30,000 YAML files is most of a site build, and between two builds few
 records change. Like the validation cache (pingan/cache.py, whose run key this
 reuses), entries are keyed by a hash of the record's bytes; a matching file
 signature only spares hashing them again (cache.unchanged). The whole cache
-is dropped when the tool's source, its libraries or the settings files change. The file holds only what the statistics count
-(unit, sex, age band, …) and a hash of each name for the story check — no name,
-ID number, phone or address. It lives in the gitignored .cache/pingan/ and is
-JSON, never pickle.
+is dropped when the tool's source, its libraries or the settings files change.
+The file holds only what the statistics count (unit, sex, age band, …) and a
+hash of each name for the story check — no name, ID number, phone or address.
+It lives in the gitignored .cache/pingan/ and is JSON, never pickle.
 """
 from __future__ import annotations
 
