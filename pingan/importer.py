@@ -15,7 +15,7 @@ import re
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,9 @@ def convert(key: str, value: Any, row: Row, source: str) -> Any:
     def problem(code: str, **params: Any) -> None:
         row.problems.append(catalogue.make(code, source, key, at[0], at[1], **params))
 
+    if isinstance(value, datetime) and key not in DATE_KEYS:
+        # Excel turns "2024-09-05" typed into a text column into a date; keep what the person typed.
+        value = value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
     # Texts are kept exactly as typed (outer spaces included): a stray space is reported by the
     # rules, never removed silently, and a record's text survives template → import unchanged.
     if key in LIST_KEYS:

@@ -7,7 +7,7 @@ Checks that need several fields or external tables live in `rules/`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
@@ -159,6 +159,10 @@ class Province(BaseModel):
 TEXT_KEYS = frozenset(
     f.alias for f in Volunteer.model_fields.values() if f.alias and f.annotation in (str, str | None))
 
-#: Record keys holding dates: a quoted YYYY-MM-DD there is read as the date.
-DATE_KEYS = tuple(f.alias for f in Volunteer.model_fields.values()
-                  if f.alias and f.annotation in (date, date | None))
+def _holds_date(annotation: object) -> bool:
+    """A date field, optional or not: `date`, `date | None`, or either wrapped in Annotated."""
+    return annotation is date or any(_holds_date(arg) for arg in get_args(annotation))
+
+
+#: Record keys holding dates (在晋居住起始日期 too): a quoted YYYY-MM-DD there is read as the date.
+DATE_KEYS = tuple(f.alias for f in Volunteer.model_fields.values() if f.alias and _holds_date(f.annotation))

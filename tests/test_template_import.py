@@ -5,7 +5,7 @@ import csv
 import io
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,10 @@ def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixtur
     write_record(root, special_record())
     write_record(root, special_record(编号="taiyuan-00901", 身份证号码="140121199202020026", 性别="女",
                                       出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=None, 固定电话=None,
-                                      备注="多行\n备注", 在晋居住起始日期=None))
+                                      备注="多行\n备注"))
+    # From outside Shanxi: 在晋居住起始日期 is a date column like the others (it once crashed the import).
+    write_record(root, special_record(编号="taiyuan-00902", 身份证号码="110101199001010015", 出生日期=date(1990, 1, 1),
+                                      手机="13912345679", 在晋居住起始日期=date(2013, 3, 1)))
     before = snapshot(root)
     path = tmp_path / "t.xlsx"
     code, out, err = run_cli(capsys, "template", "--root", str(root), "--unit", "taiyuan", "--out", str(path),
@@ -103,7 +106,7 @@ def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0, err
     code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
     assert code == 0, out + err
-    assert out.strip().endswith("已新增 0 条、已更新 0 条，4 条没有变化。")
+    assert out.strip().endswith("已新增 0 条、已更新 0 条，5 条没有变化。")
     assert snapshot(root) == before
 
 
@@ -340,3 +343,16 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
         (root / rel).write_bytes(b"")
     produced |= {p.code for p in find_pending(root, {"taiyuan"}).problems}
     assert sorted(code for code in CATALOGUE if code.startswith("XLS") and code not in produced) == []
+
+
+@pytest.mark.parametrize("key", COLUMNS)
+def test_a_date_typed_into_any_column_is_a_message_not_a_crash(tmp_path: Path, key: str) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(20)], {(2, key): datetime(2024, 9, 5)})
+    outcome = import_file(root, path, "taiyuan")
+    errors = [p for p in outcome.problems if p.level == "错误"]
+    assert all(p.line == 2 and p.message for p in errors)
+    if key in ("个人特长", "工作单位", "职业", "通信地址", "备注"):  # free text: kept as typed, the day
+        assert not errors
+    elif key not in ("出生日期", "个人信息同意日期", "登记日期"):
+        assert any((p.field or "").split("[")[0] == key for p in errors)
