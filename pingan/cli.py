@@ -108,8 +108,9 @@ def _repo_path(raw: str, root: Path) -> Path:
 def cmd_validate(args: argparse.Namespace) -> int:
     """校验数据仓库：每条记录的字段、身份证号码、年龄、户籍、代码表，以及名额、重复登记、文件位置和修改权限。"""
     from . import report
-    from .changes import ChangesUnavailable
-    from .validate import NotARepository, fix_pragma, validate
+    from .errors import ChangesUnavailable, NotARepository
+    from .fix import fix_pragma
+    from .validate import validate
 
     root = resolve_root(args.root)
     today = _today_or_stop()
@@ -152,17 +153,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 @command("owners", _root_option)
 def cmd_owners(args: argparse.Namespace) -> int:
     """根据各单位的维护者和办公室的管理员生成 .github/CODEOWNERS 和 .gitlab/CODEOWNERS。"""
+    from .errors import SettingsInvalid
     from .owners import write_codeowners
-    from .validate import NotARepository, load_settings
+    from .reader import load_settings
 
     root = resolve_root(args.root)
     try:
-        found = load_settings(root)
-    except NotARepository as exc:
-        raise Stop(EXIT_CANNOT_CONTINUE, f"{exc} 不是数据仓库。") from exc
-    if found.problems:
-        raise Stop(EXIT_CANNOT_CONTINUE, "单位或全省设置有错误，请先运行 pingan validate 改正。")
-    for path in write_codeowners(root, found.units, found.province):
+        units, province = load_settings(root).required()
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    for path in write_codeowners(root, units, province):
         print(f"已写入 {path.relative_to(root).as_posix()}")
     return EXIT_OK
 
@@ -178,12 +178,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     退出码：0 表示历史中已没有该号码，1 表示仍有提交含有它。
     """
-    from .history import HistoryUnavailable, holding_commits, masked
+    from .errors import GitUnavailable
+    from .reader import holding_commits, masked
 
     root = resolve_root(args.root)
     try:
         held = holding_commits(root, args.id_number)
-    except (HistoryUnavailable, OSError) as exc:
+    except (GitUnavailable, OSError) as exc:
         raise Stop(EXIT_CANNOT_CONTINUE, f"无法读取 git 历史：{exc}") from exc
     if not held:
         print(f"没有任何提交含有身份证号码 {masked(args.id_number)}。")
@@ -316,14 +317,11 @@ def _roster_args(parser: argparse.ArgumentParser) -> None:
 def cmd_roster(args: argparse.Namespace) -> int:
     """生成 Excel 名单：全省名单汇总表（附件4，含名额完成情况）、保险名单，或某个单位的名单。"""
     from . import roster
-    from .insurance_changes import NoHistory, ShallowHistory
-    from .records import SettingsInvalid
+    from .errors import NoHistory, SettingsInvalid, ShallowHistory, UnknownUnit
 
     root = resolve_root(args.root)
     password = _password(args)
     as_of = args.as_of or _today_or_stop()
-    if args.since is not None and args.unit:
-        raise Stop(EXIT_USAGE, "--since（保险变动名单）只用于全省名单，不能与 --unit 同时使用。")
     if args.since is not None and args.since > as_of:
         raise Stop(EXIT_USAGE, f"--since {args.since} 晚于名单日期 {as_of}。")
     try:
@@ -331,7 +329,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
                                      password=password)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    except roster.UnknownUnit as exc:
+    except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     except ShallowHistory as exc:
         raise Stop(EXIT_CANNOT_CONTINUE, "保险变动名单需要完整的提交历史，但这是浅克隆；"
@@ -346,6 +344,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
         lines.append(f"保险变动名单：自 {args.since} 以来 {built.changes} 条变动。")
     if progress.left_out:
         lines.append(f"注意：{progress.left_out} 条记录有错误，未列入名单；运行 pingan validate 查看并改正。")
+    if progress.to_verify:
+        lines.append(f"注意：{progress.to_verify} 条记录的身份证号码与其他记录相同，列在“待核实”表中，未计入名单。")
     if progress.registered_later:
         lines.append(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
     if password is None:
@@ -366,40 +366,26 @@ def _form_args(parser: argparse.ArgumentParser) -> None:
 @command("form", _form_args)
 def cmd_form(args: argparse.Namespace) -> int:
     """生成一名志愿者的《山西省平安志愿者登记表》（附件3），A4 纵向一页，可直接打印签字盖章。"""
-    import re
-    import tempfile
-
-    from . import crypto, form
-    from .model import Volunteer
-    from .problems import ERROR
-    from .records import SettingsInvalid, repository
+    from .errors import NoSuchRecord, SettingsInvalid
     from .report import text_line
-    from .validate import check_file
+    from .unit_workbooks import build_form
 
     root = resolve_root(args.root)
     password = _password(args)
-    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-[0-9]{5}", args.record_id):
-        raise Stop(EXIT_USAGE, f"编号“{args.record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。")
-    path = form.record_path(root, args.record_id)
-    if not path.is_file():
-        raise Stop(EXIT_USAGE, f"找不到编号为 {args.record_id} 的记录（{path.relative_to(root).as_posix()}）。")
+    target = Path(args.out)
     try:
-        found, ctx = repository(root, _today_or_stop())  # type: ignore[arg-type]
+        errors = build_form(root, args.record_id, target, password, _today_or_stop())
+    except NoSuchRecord as exc:
+        if exc.rel is None:
+            raise Stop(EXIT_USAGE, f"编号“{args.record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。") from exc
+        raise Stop(EXIT_USAGE, f"找不到编号为 {args.record_id} 的记录（{exc.rel}）。") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    problems, data = check_file(path, root, ctx)
-    errors = [p for p in problems if p.level == ERROR]
-    if data is None or errors:
+    if errors:
         for problem in errors:
             print(text_line(problem))
         print(f"记录 {args.record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
         return EXIT_PROBLEMS
-    volunteer = Volunteer.model_validate(data)
-    target = Path(args.out)
-    with tempfile.TemporaryDirectory(prefix="pingan-form-") as tmp:
-        written = Path(tmp) / "form.xlsx"
-        form.write_form(volunteer, found.units[volunteer.unit], written)
-        crypto.deliver(written, target, password)
     print(f"已写入 {target}{'（已加密）' if password else ''}")
     return EXIT_OK
 
@@ -414,32 +400,21 @@ def _template_args(parser: argparse.ArgumentParser) -> None:
 @command("template", _template_args)
 def cmd_template(args: argparse.Namespace) -> int:
     """生成 Excel 批量填报模板：每行一名志愿者，代码表字段有下拉列表；可填入本单位现有记录。"""
-    from . import xlsx_template
-    from .records import SettingsInvalid, checked, repository
+    from .errors import SettingsInvalid, UnknownUnit
+    from .unit_workbooks import build_template
 
     root = resolve_root(args.root)
+    out = Path(args.out)
     try:
-        found, ctx = repository(root, _today_or_stop())  # type: ignore[arg-type]
+        made = build_template(root, args.unit, out, args.with_records, _today_or_stop())
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    unit = found.units.get(args.unit)
-    if unit is None:
-        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。")
-    records = []
-    unreadable = 0
-    if args.with_records:
-        for _path, _problems, data in checked(root, ctx, args.unit):
-            if data is None:
-                unreadable += 1
-            else:
-                records.append(data)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    count = xlsx_template.write_template(out, unit.name, records)
-    print(f"已写入 {out}（{unit.name}，{count} 名志愿者）")
-    if unreadable:
-        print(f"注意：{unreadable} 个记录文件无法读取，未填入模板；运行 pingan validate 查看。")
-    if count:
+    except UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
+    print(f"已写入 {out}（{made.unit_name}，{made.count} 名志愿者）")
+    if made.unreadable:
+        print(f"注意：{made.unreadable} 个记录文件无法读取，未填入模板；运行 pingan validate 查看。")
+    if made.count:
         print("注意：模板中含身份证号码等个人信息，请妥善保管。")
     return EXIT_OK
 
@@ -472,7 +447,7 @@ def _print_outcome(outcome: object, dry_run: bool) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     """导入 Excel 或 CSV 名单：逐行按 pingan validate 的规则检查（含名额和重复），全部通过才写入记录文件。"""
     from . import importer
-    from .records import SettingsInvalid
+    from .errors import SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     path = Path(args.file)
@@ -482,7 +457,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())  # type: ignore[arg-type]
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    except importer.UnknownUnit as exc:
+    except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     _print_outcome(outcome, args.dry_run)
     return EXIT_OK if outcome.valid else EXIT_PROBLEMS
@@ -500,7 +475,7 @@ def _import_pending_args(parser: argparse.ArgumentParser) -> None:
 def cmd_import_pending(args: argparse.Namespace) -> int:
     """检查（或导入）上传到 imports/单位代码/ 的 Excel 名单；供拉取请求检查和合并后的自动导入使用。"""
     from . import import_ci
-    from .records import SettingsInvalid
+    from .errors import SettingsInvalid
 
     root = resolve_root(args.root)
     try:
@@ -550,6 +525,7 @@ def _site_sources(root: Path, sources: str | None) -> Path:
 def cmd_site(args: argparse.Namespace) -> int:
     """生成公开网站：先由记录生成匿名统计等数据页，再运行 mkdocs build --strict。"""
     from . import report, site
+    from .errors import SettingsInvalid
     from .problems import Report
 
     if bool(args.out) == bool(args.prepare):
@@ -570,10 +546,8 @@ def cmd_site(args: argparse.Namespace) -> int:
         raise Stop(EXIT_USAGE, f"--site-url 应为以 http:// 或 https:// 开头的网址，实际为“{exc}”。") from exc
     except site.NotASiteFolder as exc:
         raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的，也不像之前生成的网站；为免误删，请换一个文件夹。") from exc
-    except site.BadSettings as exc:
-        lines = "\n".join(report.text_line(p) for p in exc.problems)
-        raise Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成网站；请先运行 pingan validate 改正：\n"
-                   + lines) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
     except site.StoriesRefused as exc:
         for line in report.render_text(Report(files=0, problems=exc.problems)):
             print(line)
@@ -584,8 +558,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     st = generated.statistics
     for problem in generated.story_problems:
         print(report.text_line(problem))
-    skipped = f"，{st.skipped} 条记录因格式问题未计入" if st.skipped else ""
-    print(f"统计：已登记 {st.registered} 人，总名额 {st.total_quota} 人{skipped}。")
+    left = "".join(f"，{status} {n} 条未计入" for status, n in st.not_counted.items() if n)
+    print(f"统计：已登记 {st.registered} 人，总名额 {st.total_quota} 人{left}。")
     if args.prepare:
         print(f"已生成数据页：{sources / 'docs' / site.GENERATED}")
     else:

@@ -19,7 +19,8 @@ from typing import Any
 from . import codelists as cl
 from . import idcard, settings
 from .model import Unit
-from .rules.record import anniversary, is_mobile
+from .dates import anniversary
+from .phones import is_mobile
 from .yamlio import dump_record
 
 SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -181,28 +182,27 @@ class OutputNotEmpty(Exception):
 
 def generate(source: Path, out: Path, count: int, seed: int) -> Iterator[Path]:
     """Write a synthetic repository under `out` from the units of `source`; yield written record paths."""
-    from .validate import load_settings
+    from .reader import load_settings
 
     if out.exists() and any(out.iterdir()):
         raise OutputNotEmpty(out)
-    found = load_settings(source)
-    assert found.province is not None, "the source repository's settings must be valid"
-    factor = scale_for(count, found.province.total_quota)
+    units, province = load_settings(source).required()
+    factor = scale_for(count, province.total_quota)
     (out / settings.UNITS_DIR).mkdir(parents=True, exist_ok=True)
     province_text = (source / settings.PROVINCE_FILE).read_text(encoding="utf-8")
     (out / settings.PROVINCE_FILE).write_text(_scaled(province_text, "总名额", factor), encoding="utf-8")
-    for code in found.units:
+    for code in units:
         text = (source / settings.UNITS_DIR / f"{code}.yaml").read_text(encoding="utf-8")
         (out / settings.UNITS_DIR / f"{code}.yaml").write_text(_scaled(text, "名额", factor), encoding="utf-8")
     rng = random.Random(seed)
-    people = _People(rng, found.units)
-    shares = allocate(count, {code: unit.quota for code, unit in found.units.items()})
+    people = _People(rng, units)
+    shares = allocate(count, {code: unit.quota for code, unit in units.items()})
     index = 0
     for code, n in shares.items():
         folder = out / settings.VOLUNTEERS_DIR / code
         folder.mkdir(parents=True, exist_ok=True)
         for number in range(1, n + 1):
-            record = people.record(found.units[code], number, index)
+            record = people.record(units[code], number, index)
             index += 1
             path = folder / f"{record['编号']}.yaml"
             path.write_text(dump_record(record), encoding="utf-8")

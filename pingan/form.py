@@ -172,11 +172,3 @@ def write_form(v: Volunteer, unit: Unit, path: Path) -> None:
     sheet.print_area(0, 0, row, LAST_COL)
     sheet.hide_gridlines(2)
     book.close()
-
-
-def record_path(root: Path, record_id: str) -> Path:
-    """Where the record with `record_id` lives: data/volunteers/<unit>/<编号>.yaml."""
-    from . import settings
-
-    unit = record_id.rsplit("-", 1)[0]
-    return root / settings.VOLUNTEERS_DIR / unit / f"{record_id}.yaml"

@@ -15,7 +15,8 @@ from pathlib import Path
 from . import catalogue
 from .importer import Outcome, import_file, row_line, sorted_problems
 from .problems import ERROR, Problem
-from .records import repository
+from .gate import login_key
+from .reader import load_settings
 
 IMPORTS_DIR = "imports"
 #: Files that may stay in imports/ (instructions, empty-folder markers).
@@ -65,19 +66,15 @@ def find_pending(root: Path, units: set[str]) -> Pending:
     return pending
 
 
-def _login(name: str) -> str:
-    return name.strip().removeprefix("@").casefold()
-
-
 def authorship(pending: Pending, author: str, units: dict, admins: list[str]) -> list[Problem]:
     """Each pending workbook sits in the folder of a unit the author maintains (administrators: any unit)."""
-    who = _login(author)
-    if who in {_login(a) for a in admins}:
+    who = login_key(author)
+    if who in {login_key(a) for a in admins}:
         return []
     problems = []
     for unit_code, path in sorted(pending.files.items()):
         unit = units[unit_code]
-        if who not in {_login(m) for m in unit.maintainers}:
+        if who not in {login_key(m) for m in unit.maintainers}:
             rel = f"{IMPORTS_DIR}/{unit_code}/{path.name}"
             problems.append(catalogue.make("AUT001", rel, None, author=author, unit=unit_code, path=rel,
                                            unit_name=unit.name))
@@ -90,10 +87,10 @@ def run_pending(root: Path, *, apply: bool = False, today: date | None = None, a
     With `author` (the pull request's author), a workbook in the folder of a
     unit the author does not maintain is an error, as a record there would be.
     """
-    found, _ctx = repository(root, today)
-    pending = find_pending(root, set(found.units))
-    if author is not None and found.province is not None:
-        pending.problems += authorship(pending, author, found.units, found.province.admins)
+    units, province = load_settings(root).required()
+    pending = find_pending(root, set(units))
+    if author is not None:
+        pending.problems += authorship(pending, author, units, province.admins)
     for unit, path in sorted(pending.files.items()):
         source = path.relative_to(root).as_posix()
         pending.outcomes.append(import_file(root, path, unit, dry_run=True, source=source, today=today))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -21,17 +20,15 @@ from typing import Any
 
 from . import catalogue, settings
 from .crypto import is_encrypted
+from .errors import UnknownUnit
+from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
-from .model import DATE_KEYS
 from .problems import ERROR, Problem
-from .records import repository
-from .rules import Context, check_record
-from .rules.repository import Entry, RepoContext, check_repository, scan_records
-from .validate import Settings, check_file, record_index
+from .reader import Repository, names_ever_in, target_branch
 from .xlsx_template import BOOL_KEYS, COLUMNS, DATA_SHEET, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
 from .yamlio import dump_record
 
-ID = "身份证号码"
+ID = ID_NUMBER
 NUMBER_KEYS = ("手机", "QQ", "固定电话")
 #: The largest integer a spreadsheet's double holds exactly; an 11-digit phone is far below it.
 EXACT_LIMIT = 2 ** 53
@@ -42,10 +39,6 @@ _RECORD_NUMBER = re.compile(r"-([0-9]{5})\.yaml$")
 _TRUE_TEXT = {YES, "true", "True", "TRUE"}
 _FALSE_TEXT = {NO, "false", "False", "FALSE"}
 _HEADER_DECORATION = re.compile(r"[*＊]|[（(]必填[)）]|[（(]选填[)）]")
-
-
-class UnknownUnit(Exception):
-    """--unit names a code that is not in data/units/."""
 
 
 @dataclass
@@ -59,7 +52,7 @@ class Row:
 
 
 @dataclass
-class Table:
+class Sheet:
     """The rows of a workbook's list, or why it cannot be read."""
 
     rows: list[Row] = field(default_factory=list)
@@ -133,10 +126,10 @@ def _header_index(rows: list[list[Any]]) -> int | None:
     return None
 
 
-def read_table(path: Path, source: str) -> Table:
+def read_table(path: Path, source: str) -> Sheet:
     """The rows of the list in `path` with values converted for the record rules."""
     rows, problems = _raw_rows(path, source)
-    table = Table(problems=problems)
+    table = Sheet(problems=problems)
     if problems:
         return table
     header_at = _header_index(rows)
@@ -251,15 +244,16 @@ def _whole(value: Any) -> Any:
 # --- the repository as it stands --------------------------------------------------------------
 
 def numbers_ever_used(root: Path, unit: str) -> set[int]:
-    """Record numbers of `unit` in the working tree and anywhere in git history (deleted ones too)."""
-    folder = root / settings.VOLUNTEERS_DIR / unit
-    names = {p.name for p in folder.glob("*.yaml")} if folder.is_dir() else set()
-    try:
-        done = subprocess.run(["git", "-C", str(root), "log", "--all", "--format=", "--name-only", "--",
-                               f"{settings.VOLUNTEERS_DIR}/{unit}/"], capture_output=True, text=True, check=True)
-        names |= {line.rsplit("/", 1)[-1] for line in done.stdout.splitlines() if line}
-    except (OSError, subprocess.CalledProcessError):
-        pass  # not a git repository: the working tree is all there is
+    """Record numbers of `unit` in the working tree and in the target branch's history (deleted ones too).
+
+    Only the branch changes are merged into is read (origin/main, else main):
+    an abandoned local branch never moves the numbering on.
+    """
+    folder = f"{settings.VOLUNTEERS_DIR}/{unit}"
+    names = {p.name for p in (root / folder).glob("*.yaml")} if (root / folder).is_dir() else set()
+    branch = target_branch(root)
+    if branch is not None:
+        names |= names_ever_in(root, folder, branch)
     used = set()
     for name in names:
         match = _RECORD_NUMBER.search(name)
@@ -278,12 +272,12 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
                 today: date | None = None) -> Outcome:
     """Check every row of `path` as a record of `unit`; unless `dry_run`, write them when all pass.
 
-    Raises records.SettingsInvalid when the repository's settings have errors
+    Raises SettingsInvalid when the repository's settings have errors
     and UnknownUnit for a unit code that is not in data/units/.
     """
-    found, ctx = repository(root, today)
-    if unit not in found.units:
-        raise UnknownUnit(unit)
+    repo = Repository(root, today) if today else Repository(root)
+    repo.settings.required()
+    unit_name = repo.settings.unit(unit).name
     source = source or path.name
     outcome = Outcome(source)
     table = read_table(path, source)
@@ -297,40 +291,40 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     seen: dict[str, int] = {}
     checked: list[tuple[Row, str, dict[str, Any] | None]] = []
     for row in table.rows:
-        given = row.data.get("编号")
+        given = row.data.get(RECORD_ID)
         if isinstance(given, str):
             if given in seen:
-                at = row.marks[("编号",)]
-                outcome.problems.append(catalogue.make("XLS006", source, "编号", *at, value=given, first=seen[given]))
+                at = row.marks[(RECORD_ID,)]
+                outcome.problems.append(catalogue.make("XLS006", source, RECORD_ID, *at, value=given, first=seen[given]))
                 continue
             seen[given] = row.number
             if not (root / folder / f"{given}.yaml").is_file():
-                at = row.marks[("编号",)]
-                outcome.problems.append(catalogue.make("XLS005", source, "编号", *at, value=given,
-                                                       unit_name=found.units[unit].name))
+                at = row.marks[(RECORD_ID,)]
+                outcome.problems.append(catalogue.make("XLS005", source, RECORD_ID, *at, value=given,
+                                                       unit_name=unit_name))
                 continue
             record_id = given
         elif given is None:
             record_id = f"{unit}-{next_number:05d}"
             next_number += 1
-            row.data["编号"] = record_id
-            row.marks.setdefault(("编号",), (row.number, table.columns["编号"]))
+            row.data[RECORD_ID] = record_id
+            row.marks.setdefault((RECORD_ID,), (row.number, table.columns[RECORD_ID]))
         else:
             record_id = f"{unit}-invalid-{row.number}"
         row.data.setdefault(UNIT_KEY, unit)
         rel = f"{folder}/{record_id}.yaml"
         outcome.row_of[rel] = row.number
         loaded = Loaded(rel, dict(row.data), dict(row.marks), {}, list(row.problems))
-        problems, data = check_record(loaded, ctx)
+        problems, data = repo.check(loaded)
         outcome.problems += problems
         checked.append((row, rel, data))
-    outcome.problems += _repository_problems(root, found, ctx, checked, outcome)
+    outcome.problems += _repository_problems(repo, checked, outcome)
     if not outcome.valid:
         return outcome
     for row, rel, data in checked:
         target = root / rel
         if target.is_file():
-            existing = check_file(target, root, ctx)[1]
+            existing = repo.normalised(rel)[1]
             if _comparable(existing) == _comparable(data):
                 outcome.unchanged += 1
                 continue
@@ -344,18 +338,13 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     return outcome
 
 
-def _repository_problems(root: Path, found: Settings, ctx: Context, checked: list[tuple[Row, str, Any]],
-                         outcome: Outcome) -> list[Problem]:
+def _repository_problems(repo: Repository, checked: list[tuple[Row, str, Any]], outcome: Outcome) -> list[Problem]:
     """Quotas and duplicates of the repository as it would be after the import, for the imported rows."""
     ours = {rel: (row, data) for row, rel, data in checked}
-    rels, _ = scan_records(root, list(found.units))
-    with record_index(root, rels, ctx) as existing:  # validate's cache, where it is fresh
-        index = [entry for entry in existing if entry.rel not in ours]
-    for rel, (row, data) in ours.items():
-        index.append(Entry.of(rel, data, row.marks.get((ID,), (row.number, 1))))
-    new = frozenset(rel for rel in ours if not (root / rel).exists())
+    new = frozenset(rel for rel in ours if not (repo.root / rel).exists())
     problems = []
-    for problem in check_repository(index, RepoContext(found.units, found.province, new)):
+    replacing = {rel: (data, row.marks.get((ID,), (row.number, 1))) for rel, (row, data) in ours.items()}
+    for problem in repo.problems_with(replacing, new):
         if problem.files.isdisjoint(ours):
             continue  # about other records only: `pingan validate` reports those
         if problem.file not in ours and problem.file.startswith(settings.VOLUNTEERS_DIR + "/"):

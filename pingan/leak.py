@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import idcard
+from .reader import Repository, load_settings
 
 ID, MOBILE, LANDLINE, QQ, ADDRESS, NAME = "身份证号码", "手机", "固定电话", "QQ", "通信地址", "姓名"
 TEXT_SUFFIXES = {".html", ".htm", ".svg", ".xml", ".csv", ".txt", ".json", ".js", ".css", ".md", ".yml", ".yaml"}
@@ -68,14 +69,13 @@ def mask(kind: str, value: str) -> str:
 
 def secrets_of(root: Path) -> Secrets:
     """Every identifying value of every readable record under `root`."""
-    from .validate import load_record, record_paths
-
+    repo = Repository(root)
     found = Secrets()
-    for path in record_paths(root):
-        data = load_record(path, root).data
+    for rel in repo.paths:
+        data = repo.load(rel).data
         if not data:
             continue
-        record = str(data.get("编号") or path.stem)
+        record = str(data.get("编号") or rel.rsplit("/", 1)[-1].removesuffix(".yaml"))
         found.add_number(ID, data.get("身份证号码"), record)
         found.add_number(MOBILE, data.get("手机"), record)
         found.add_number(LANDLINE, data.get("固定电话"), record)
@@ -212,8 +212,6 @@ def check_site(site: Path, root: Path, sources: Path | None = None, stories: Ite
     """The leak check of `pingan leak-check`: records of `root` against the site built in `site`."""
     from .site import POSTS, site_sources
     from .stories import read_stories, site_vocabulary
-    from .validate import load_settings
-
     src = site_sources(root, sources)
     province = load_settings(root).province
     names: set[str] = set()

@@ -38,6 +38,8 @@ class Report:
 
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: How many records count (计入), wait for the office (待核实) or have errors (有错误); None when not judged.
+    tally: dict[str, int] | None = None
 
     @property
     def valid(self) -> bool:

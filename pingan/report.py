@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from .catalogue import CATALOGUE
+from .reader import COUNTED, HAS_ERRORS, TO_VERIFY
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
 
 GITHUB_ANNOTATIONS_PER_LEVEL = 10
@@ -24,7 +25,12 @@ def text_line(p: Problem) -> str:
 def summary(report: Report) -> str:
     c = report.counts
     verdict = "校验通过" if report.valid else "校验未通过"
-    return f"{verdict}：检查了 {c['files']} 个文件，{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[NOTICE]} 个提示。"
+    line = f"{verdict}：检查了 {c['files']} 个文件，{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[NOTICE]} 个提示。"
+    if report.tally is not None:
+        t = report.tally
+        line += (f"记录{COUNTED} {t[COUNTED]} 条，{TO_VERIFY} {t[TO_VERIFY]} 条（身份证号码重复），"
+                 f"{HAS_ERRORS}未计入 {t[HAS_ERRORS]} 条。")
+    return line
 
 
 def render_text(report: Report) -> Iterator[str]:
@@ -84,6 +90,7 @@ def render_json(report: Report) -> str:
         "version": 1,
         "valid": report.valid,
         "counts": report.counts,
+        **({"records": report.tally} if report.tally is not None else {}),
         "problems": [{"code": p.code, "level": p.level, "file": p.file, "line": p.line, "col": p.col,
                       "field": p.field, "message": p.message} for p in report.sorted()],
     }, ensure_ascii=False, indent=2)

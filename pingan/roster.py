@@ -19,8 +19,11 @@ import xlsxwriter
 
 from . import codelists
 from .cellsafe import DATE_FORMAT, FORMULA_START, TEXT_FORMAT, workbook_options, write_text
+from .dates import age_on
+from .errors import UnknownUnit
+from .insurance_changes import INSURANCE_COLUMNS, insurance_row, insured_at
 from .model import Province, Unit, Volunteer
-from .rules.record import age_on
+from .reader import TO_VERIFY, Repository, Verdict
 
 PROVINCE_ROSTER = "全省青年平安志愿者名单汇总表.xlsx"
 INSURANCE_LIST = "保险名单.xlsx"
@@ -28,11 +31,14 @@ INSURANCE_CHANGES = "保险变动名单.xlsx"
 ROSTER_TITLE = "全省青年平安志愿者名单汇总表"
 SUMMARY_SHEET = "汇总"
 PROGRESS_SHEET = "名额完成情况"
+TO_VERIFY_SHEET = "待核实"
+TO_VERIFY_COLUMNS = ("编号", "姓名", "性别", "身份证号", "单位", "手机", "说明")
+TO_VERIFY_WIDTHS = (15, 10, 5, 21, 16, 13, 40)
+TO_VERIFY_NOTE = "身份证号码与其他记录相同：核实后只保留一条，删除或改正其余记录"
 
 #: Attachment 4's columns in its order, preceded by 编号.
 ROSTER_COLUMNS = ("编号", "姓名", "性别", "年龄", "单位", "专业或特长", "身份证号", "健康状况", "服务时间", "服务项目", "联系方式")
 ROSTER_WIDTHS = (15, 10, 5, 5, 30, 16, 21, 8, 22, 24, 26)
-INSURANCE_COLUMNS = ("编号", "姓名", "性别", "出生日期", "身份证号", "单位", "手机")
 INSURANCE_WIDTHS = (15, 10, 5, 11, 21, 16, 13)
 CHANGE_COLUMNS = ("变动", *INSURANCE_COLUMNS, "说明")
 CHANGE_WIDTHS = (6, *INSURANCE_WIDTHS, 40)
@@ -71,11 +77,6 @@ def roster_row(v: Volunteer, as_of: date) -> tuple[Any, ...]:
     contact = f"{v.mobile}；{v.landline}" if v.landline else v.mobile
     return (v.record_id, v.name, v.sex, age_on(v.birth_date, as_of), v.employer, JOIN.join(v.skills or ()),
             v.id_number, v.health, JOIN.join(v.service_times), JOIN.join(v.service_items), contact)
-
-
-def insurance_row(v: Volunteer, unit_name: str) -> tuple[Any, ...]:
-    """One volunteer as the insurer needs them (单位 = the recruiting unit, which arranges the cover)."""
-    return (v.record_id, v.name, v.sex, v.birth_date, v.id_number, unit_name, v.mobile)
 
 
 class _Styles:
@@ -179,11 +180,21 @@ class Progress:
     service_items: Counter[str] = field(default_factory=Counter)
     left_out: int = 0
     registered_later: int = 0
+    to_verify: int = 0
     max_age: int = 45
 
     @property
     def total(self) -> int:
         return sum(self.registered.values())
+
+    def merge(self, other: Progress) -> None:
+        """Add another workbook's counts (one unit's roster among several)."""
+        for mine, theirs in ((self.registered, other.registered), (self.overage, other.overage),
+                             (self.service_types, other.service_types), (self.service_items, other.service_items)):
+            mine.update(theirs)
+        self.left_out += other.left_out
+        self.registered_later += other.registered_later
+        self.to_verify += other.to_verify
 
     def count(self, v: Volunteer, overage: bool) -> None:
         self.registered[v.unit] += 1
@@ -194,11 +205,11 @@ class Progress:
 
 
 def write_progress(book: Any, sheet: Any, styles: _Styles, units: Sequence[Unit], progress: Progress,
-                   as_of: date, max_age: int, total_quota: int | None) -> None:
+                   as_of: date, max_age: int, total_quota: int | None, whose: str = "全省") -> None:
     """Attachment 2 with progress: per unit and in total, then counts by 服务类型 and 服务项目."""
     last = len(PROGRESS_COLUMNS) - 1
     sheet.set_row(0, 28)
-    sheet.merge_range(0, 0, 0, last, "全省青年平安志愿者名额完成情况", styles.title)
+    sheet.merge_range(0, 0, 0, last, f"{whose}青年平安志愿者名额完成情况", styles.title)
     sheet.merge_range(1, 0, 1, last, f"名单日期：{as_of.isoformat()}　　超龄人数：在名单日期已超过 {max_age} 周岁的人数"
                       "（年龄条件按登记日期判断，这些志愿者仍在名单中，以黄色标出）", styles.note)
     for col, (header, width) in enumerate(zip(PROGRESS_COLUMNS, PROGRESS_WIDTHS)):
@@ -239,6 +250,9 @@ def write_progress(book: Any, sheet: Any, styles: _Styles, units: Sequence[Unit]
         notes.append(f"全省总名额（data/province.yaml）为 {total_quota} 人，各单位名额合计 {quota} 人。")
     if progress.left_out:
         notes.append(f"有 {progress.left_out} 条记录因有错误未列入名单和统计；运行 pingan validate 可查看具体错误。")
+    if progress.to_verify:
+        notes.append(f"有 {progress.to_verify} 条记录的身份证号码与其他记录相同，列在“{TO_VERIFY_SHEET}”表中，"
+                     "核实前不计入名额。")
     if progress.registered_later:
         notes.append(f"有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
     for note in notes:
@@ -267,20 +281,27 @@ class RosterWorkbook:
 
     def __init__(self, path: Path, units: Sequence[Unit], province: Province, as_of: date, *,
                  summary: bool = True, title: str = ROSTER_TITLE):
+        self.path = path
         self.book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
         self.book.set_properties({"title": title, "comments": "由 pingan roster 生成；含个人信息，请妥善保管。"})
         self.styles = _Styles(self.book)
         self.units, self.province, self.as_of = list(units), province, as_of
+        self.whose = "全省" if summary else title.removesuffix("青年平安志愿者名单")
+        self.unit_names = {unit.code: unit.name for unit in self.units}
+        self.left_out = self.registered_later = 0
         self.max_age = province.rules.max_age
         note = (f"名单日期：{as_of.isoformat()}　　年龄按名单日期计算；黄色底纹：已超过 {self.max_age} 周岁"
                 "（年龄条件按登记日期判断，仍列入名单，由办公室决定）")
-        taken = {SUMMARY_SHEET, PROGRESS_SHEET}
+        taken = {SUMMARY_SHEET, PROGRESS_SHEET, TO_VERIFY_SHEET}
         self.all = ListSheet(self.book, self.styles, SUMMARY_SHEET, title, note, ROSTER_COLUMNS, ROSTER_WIDTHS) \
             if summary else None
         self.progress_sheet = self.book.add_worksheet(PROGRESS_SHEET)
         self.by_unit = {unit.code: ListSheet(self.book, self.styles, sheet_name(unit.name, taken),
                                              f"{unit.name}青年平安志愿者名单", note, ROSTER_COLUMNS, ROSTER_WIDTHS)
                         for unit in self.units}
+        self.pending = ListSheet(self.book, self.styles, TO_VERIFY_SHEET, "身份证号码重复、待核实的记录",
+                                 "以下记录不计入名额、名单和统计，由团省委志愿者工作部核实", TO_VERIFY_COLUMNS,
+                                 TO_VERIFY_WIDTHS)
         self.progress = Progress(max_age=self.max_age)
 
     def add(self, v: Volunteer) -> None:
@@ -294,13 +315,18 @@ class RosterWorkbook:
                 _write_roster_row(target.sheet, target.row, row, text, quoted, number, overage)
                 target.row += 1
 
-    def close(self, left_out: int = 0, registered_later: int = 0) -> Progress:
-        self.progress.left_out, self.progress.registered_later = left_out, registered_later
-        for sheet in ([self.all] if self.all else []) + list(self.by_unit.values()):
+    def add_to_verify(self, v: Volunteer) -> None:
+        """A record whose ID number another record holds too: listed for the office, counted nowhere."""
+        self.pending.add((v.record_id, v.name, v.sex, v.id_number, self.unit_names[v.unit], v.mobile, TO_VERIFY_NOTE))
+        self.progress.to_verify += 1
+
+    def close(self) -> Progress:
+        self.progress.left_out, self.progress.registered_later = self.left_out, self.registered_later
+        for sheet in ([self.all] if self.all else []) + list(self.by_unit.values()) + [self.pending]:
             sheet.close()
         total = self.province.total_quota if self.all is not None else None
         write_progress(self.book, self.progress_sheet, self.styles, self.units, self.progress, self.as_of,
-                       self.max_age, total)
+                       self.max_age, total, self.whose)
         self.book.close()
         return self.progress
 
@@ -325,7 +351,7 @@ class InsuranceWorkbook:
 
 
 @dataclass(frozen=True)
-class Change:
+class InsuranceChange:
     """One line of 保险变动名单: 新增, 减少 or 变更 (the insured person's details changed)."""
 
     kind: str
@@ -333,7 +359,7 @@ class Change:
     note: str = ""
 
 
-def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[Change]:
+def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[InsuranceChange]:
     """Compare two {编号: insurance_row} maps: additions, removals, and changed details, in 编号 order."""
     changes = []
     for record_id in sorted(before.keys() | after.keys()):
@@ -341,13 +367,13 @@ def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple
         if old == new:
             continue
         if old is None:
-            changes.append(Change("新增", new))  # type: ignore[arg-type]
+            changes.append(InsuranceChange("新增", new))  # type: ignore[arg-type]
         elif new is None:
-            changes.append(Change("减少", old))
+            changes.append(InsuranceChange("减少", old))
         else:
             changed = [f"原{column}：{_shown(old[i])}" for i, column in enumerate(INSURANCE_COLUMNS)
                        if old[i] != new[i]]
-            changes.append(Change("变更", new, "；".join(changed)))
+            changes.append(InsuranceChange("变更", new, "；".join(changed)))
     return changes
 
 
@@ -355,7 +381,7 @@ def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def write_insurance_changes(path: Path, changes: Iterable[Change], since: date, as_of: date) -> int:
+def write_insurance_changes(path: Path, changes: Iterable[InsuranceChange], since: date, as_of: date) -> int:
     """保险变动名单.xlsx; returns the number of lines."""
     book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
     book.set_properties({"title": "青年平安志愿者保险变动名单", "comments": "由 pingan roster 生成；含个人信息，请妥善保管。"})
@@ -386,60 +412,60 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
     """Write the rosters of the repository at `root` into `out` (encrypted when `password` is given).
 
     Without `units`: the province roster, the insurance list, and with `since`
-    the insurance changes. With `units`: one roster workbook per unit. Files
-    are first written to a private temporary folder; only finished (and, with
-    a password, encrypted) files land in `out`.
+    the insurance changes. With `units`: one roster workbook per unit, and with
+    `since` that unit's insurance changes. Every list holds exactly the records
+    whose verdict counts (see reader.repository); duplicates waiting for the
+    office go to the 待核实 sheet. Files are first written to a private
+    temporary folder; only finished (and, with a password, encrypted) files land in `out`.
     """
     import tempfile
 
     from . import crypto
-    from .records import Tally, repository, valid_volunteers
 
-    found, ctx = repository(root)
-    unknown = [code for code in units or () if code not in found.units]
-    if unknown:
-        raise UnknownUnit(unknown[0])
+    repo = Repository(root)
+    all_units, province = repo.settings.required()
+    chosen = [repo.settings.unit(code) for code in units or ()]  # raises UnknownUnit
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pingan-roster-") as tmp:
         work = Path(tmp)
-        tally = Tally()
-        written: list[Path] = []
-        changes = None
-        if units:
-            progress = Progress(max_age=found.province.rules.max_age)  # type: ignore[union-attr]
-            for code in units:
-                unit = found.units[code]
-                name = unit_roster_name(unit)
-                book = RosterWorkbook(work / name, [unit], found.province, as_of, summary=False,
-                                      title=f"{unit.name}青年平安志愿者名单")  # type: ignore[arg-type]
-                unit_tally = Tally()
-                for v in valid_volunteers(root, ctx, unit_tally, unit=code, registered_by=as_of):
-                    book.add(v)
-                part = book.close(len(unit_tally.invalid), unit_tally.registered_later)
-                progress.registered.update(part.registered)
-                progress.overage.update(part.overage)
-                progress.left_out += part.left_out
-                progress.registered_later += part.registered_later
-                written.append(work / name)
+        if chosen:
+            books = {unit.code: RosterWorkbook(work / unit_roster_name(unit), [unit], province, as_of, summary=False,
+                                               title=f"{unit.name}青年平安志愿者名单") for unit in chosen}
+            insurance = None
         else:
-            ordered = sorted(found.units.values(), key=lambda u: (codelists.UNIT_CATEGORIES.index(u.category), u.code))
-            roster = RosterWorkbook(work / PROVINCE_ROSTER, ordered, found.province, as_of)  # type: ignore[arg-type]
-            insurance = InsuranceWorkbook(work / INSURANCE_LIST, found.units, as_of)
-            insured: dict[str, tuple[Any, ...]] = {}
-            for v in valid_volunteers(root, ctx, tally, registered_by=as_of):
-                roster.add(v)
-                insurance.add(v)
+            ordered = sorted(all_units.values(), key=lambda u: (codelists.UNIT_CATEGORIES.index(u.category), u.code))
+            books = {"": RosterWorkbook(work / PROVINCE_ROSTER, ordered, province, as_of)}
+            insurance = InsuranceWorkbook(work / INSURANCE_LIST, all_units, as_of)
+        insured: dict[str, tuple[Any, ...]] = {}
+        with repo.verdicts() as verdicts:
+            for verdict in verdicts:
+                book = books.get(verdict.entry.unit if chosen else "")
+                if book is None:
+                    continue
+                v = _listed(repo, verdict, book, as_of)
+                if v is None:
+                    continue
+                if insurance is not None:
+                    insurance.add(v)
                 if since is not None:
-                    insured[v.record_id] = insurance_row(v, found.units[v.unit].name)
-            progress = roster.close(len(tally.invalid), tally.registered_later)
+                    insured[v.record_id] = insurance_row(v, all_units[v.unit].name)
+        progress = Progress(max_age=province.rules.max_age)
+        written: list[Path] = []
+        for book in books.values():
+            progress.merge(book.close())
+            written.append(book.path)
+        if insurance is not None:
             insurance.close()
-            written += [work / PROVINCE_ROSTER, work / INSURANCE_LIST]
-            if since is not None:
-                from .insurance_changes import insured_at
-
-                found_changes = insurance_changes(insured_at(root, since), insured)
-                changes = write_insurance_changes(work / INSURANCE_CHANGES, found_changes, since, as_of)
-                written.append(work / INSURANCE_CHANGES)
+            written.append(work / INSURANCE_LIST)
+        changes = None
+        if since is not None:
+            before = insured_at(root, since)
+            if chosen:
+                names = {unit.name for unit in chosen}
+                before = {k: row for k, row in before.items() if row[5] in names}
+            name = INSURANCE_CHANGES if not chosen else f"{safe_file_part('、'.join(u.name for u in chosen))}{INSURANCE_CHANGES}"
+            changes = write_insurance_changes(work / name, insurance_changes(before, insured), since, as_of)
+            written.append(work / name)
         final = []
         for path in written:
             crypto.deliver(path, out / path.name, password)
@@ -447,13 +473,32 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
     return Built(final, progress, changes)
 
 
-class UnknownUnit(Exception):
-    """--unit names a code that is not in data/units/."""
+def _listed(repo: Repository, verdict: Verdict, book: RosterWorkbook, as_of: date) -> Volunteer | None:
+    """Put one record where the policy says (roster, 待核实, or only counted as left out); the listed Volunteer."""
+    if verdict.status == TO_VERIFY:
+        pending = repo.volunteer(verdict)
+        if pending is None:
+            book.left_out += 1
+        else:
+            book.add_to_verify(pending)
+        return None
+    if not verdict.counts:
+        book.left_out += 1
+        return None
+    if not verdict.registered_by(as_of):
+        book.registered_later += 1
+        return None
+    v = repo.volunteer(verdict)
+    if v is None:  # the file changed after it was judged: never guessed at
+        book.left_out += 1
+        return None
+    book.add(v)
+    return v
 
 
 __all__ = [
     "Built", "CHANGE_COLUMNS", "INSURANCE_CHANGES", "UnknownUnit", "build_rosters", "INSURANCE_COLUMNS", "INSURANCE_LIST", "PROGRESS_COLUMNS",
-    "PROGRESS_SHEET", "PROVINCE_ROSTER", "ROSTER_COLUMNS", "SUMMARY_SHEET", "Change", "InsuranceWorkbook",
+    "PROGRESS_SHEET", "PROVINCE_ROSTER", "ROSTER_COLUMNS", "SUMMARY_SHEET", "InsuranceChange", "InsuranceWorkbook",
     "Progress", "RosterWorkbook", "insurance_changes", "insurance_row", "roster_row", "unit_roster_name",
     "write_insurance_changes",
 ]

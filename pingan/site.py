@@ -28,6 +28,7 @@ from pathlib import Path
 from . import settings, stats
 from .charts import painters
 from .model import Province, Unit
+from .reader import JOBS, Repository
 from .problems import ERROR, Problem
 from .stories import NameDigests, Story, check_stories, read_stories, site_vocabulary
 
@@ -44,14 +45,6 @@ class NoSiteSources(Exception):
 
 class NotASiteFolder(Exception):
     """The output folder holds files that do not look like an earlier build: refuse to empty it."""
-
-
-class BadSettings(Exception):
-    """data/province.yaml or a unit file is invalid: nothing trustworthy can be published."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems)
-        self.problems = problems
 
 
 class StoriesRefused(Exception):
@@ -217,8 +210,8 @@ def render_stats(st: stats.Statistics, charts: dict[str, str], csv_name: str) ->
         elif t.key in charts:
             out += [f"![{cell(t.title)}条形图，数字见下表]({charts[t.key]}){{ .pa-chart }}", ""]
         out += [*_table_markdown(t), ""]
-    if st.skipped:
-        out += [f"另有 {st.skipped} 条记录因格式问题未计入。", ""]
+    if sum(st.not_counted.values()):
+        out += [f"另有 {sum(st.not_counted.values())} 条记录因有错误或待核实（身份证号码重复）未计入。", ""]
     out += ["## 下载 {#download}", "",
             f"本页公布的全部数字（与上面的表格完全相同）：[下载 CSV 文件]({csv_name})。", ""]
     return "\n".join(out)
@@ -245,24 +238,18 @@ class Generated:
     story_problems: list[Problem] = field(default_factory=list)
 
 
-def load_repository(root: Path) -> tuple[dict[str, Unit], Province]:
-    from .validate import load_settings
-
-    found = load_settings(root)
-    errors = [p for p in found.problems if p.level == ERROR]
-    if found.province is None or errors:
-        raise BadSettings(errors)
-    return found.units, found.province
-
-
 def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None) -> Generated:
-    """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`."""
-    units, province = load_repository(root)
-    workers = workers or stats.default_workers()
-    # The painters start first and load matplotlib while the records are read and counted.
-    with painters(min(workers, 2)) as draw:
-        people = stats.load_people(root, units, workers)
-        st = stats.compute(people.people, units, province, today or settings.today(), len(people.skipped))
+    """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`.
+
+    Raises SettingsInvalid when a settings file has an error: nothing trustworthy can be published then.
+    """
+    repo = Repository(root, today or settings.today())
+    units, province = repo.settings.required()
+    # The painters start first and load matplotlib while the records are judged and counted.
+    with painters(2 if workers is None else min(workers, 2)) as draw:
+        with repo.verdicts(jobs=JOBS if workers is None else workers) as verdicts:
+            people = stats.count_people(verdicts)
+        st = stats.compute(people.people, units, province, repo.today, dict(people.not_counted))
         drawn = [t for t in st.tables if not t.withheld]
         svgs = draw([(t.title, t.columns, _chart_values(t), t.key == "month") for t in drawn])
     out = docs / GENERATED

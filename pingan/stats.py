@@ -24,20 +24,16 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from itertools import chain
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import codelists as cl
-from . import nogc, stats_cache
-from .cache import file_facts, unchanged
+from .dates import age_on
 from .model import Province, Unit
-from .problems import ERROR
-from .rules.record import age_on
+from .reader import Verdict
 
 LESS_THAN_TEN = "<10"
 AT_LEAST_TEN = "≥10"
@@ -93,31 +89,17 @@ _SEXES, _EDUCATION, _POLITICAL, _ETHNICITIES, _SERVICE_TYPES, _ITEMS, _ROLES = m
     (*cl.SERVICE_ITEMS, OTHER_ITEM), cl.ROLES))
 
 
-def person(data: dict[str, Any], units: dict[str, Unit]) -> Person | None:
-    """The counted facts of one loaded record, or None when it cannot be counted as written.
-
-    A record here has only been parsed, not validated: any value may be of any
-    shape (a list where text belongs, say), and such a record is not counted.
-    """
-    try:
-        born, registered = data["出生日期"], data["登记日期"]
-        if not (isinstance(born, date) and isinstance(registered, date)):
-            return None
-        p = Person(
-            unit=data["招募单位"], sex=data["性别"], age_band=_band(age_on(born, registered)) or "",
-            education=data["文化程度"], political=data["政治面貌"],
-            ethnic_group="汉族" if data["民族"] == cl.HAN else "少数民族", service_type=data["服务类型"],
-            items=tuple(dict.fromkeys(OTHER_ITEM if str(i).startswith(cl.OTHER_PREFIX) else i
-                                      for i in data["服务项目"])),
-            roles=tuple(dict.fromkeys(data.get("岗位") or ())), city=city_of(str(data["所在地区"])),
-            month=f"{registered.year:04d}-{registered.month:02d}")
-        ok = (p.age_band and p.unit in units and p.sex in _SEXES and p.education in _EDUCATION
-              and p.political in _POLITICAL and data["民族"] in _ETHNICITIES and p.service_type in _SERVICE_TYPES
-              and p.items and _ITEMS.issuperset(p.items) and _ROLES.issuperset(p.roles)
-              and p.city in shanxi_cities())
-    except (KeyError, TypeError, ValueError):  # a missing field, or a value of a shape no code list holds
-        return None
-    return p if ok else None
+def person(verdict: Verdict) -> Person:
+    """The counted facts of a record that counts (its values passed every rule, so none is of an odd shape)."""
+    entry, facts = verdict.entry, verdict.facts
+    registered, born = date.fromisoformat(entry.registered), date.fromisoformat(facts.birth_date)
+    return Person(
+        unit=entry.unit, sex=facts.sex, age_band=_band(age_on(born, registered)) or "",
+        education=facts.education, political=facts.political_status,
+        ethnic_group="汉族" if facts.ethnicity == cl.HAN else "少数民族", service_type=facts.service_type,
+        items=tuple(dict.fromkeys(OTHER_ITEM if i.startswith(cl.OTHER_PREFIX) else i for i in facts.service_items)),
+        roles=tuple(dict.fromkeys(facts.roles)), city=city_of(facts.region),
+        month=f"{registered.year:04d}-{registered.month:02d}")
 
 
 @cache
@@ -127,95 +109,28 @@ def shanxi_cities() -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading (the one slow part: parsing 30,000 YAML files, spread over the processor's cores)
+# Who is counted: the records whose verdict counts (the same ones the rosters list)
 
 @dataclass
 class People:
-    """Everyone counted, hashes of the names seen (for the story check) and what was skipped."""
+    """Everyone counted, the name digests of every record (for the story check), and who is not counted."""
 
     people: list[Person] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
-    skipped: list[str] = field(default_factory=list)
+    not_counted: Counter[str] = field(default_factory=Counter)
 
 
-def _person_from(facts: list[Any]) -> Person:
-    """A Person from its fields as a worker sent them (a Person) or as the JSON cache kept them (lists)."""
-    return Person._make([tuple(v) if isinstance(v, list) else v for v in facts])
-
-
-def _load_chunk(args: tuple[Path, list[str], dict[str, Unit]]) -> dict[str, Any]:
-    """{rel: [digest, facts or None, name digest or None, file signature]} for each rel."""
-    from .validate import load_rel
-
-    root, rels, units = args
-    out = {}
-    with nogc.paused():
-        for rel in rels:
-            loaded = load_rel(root, rel)
-            signature, digest = file_facts(loaded, f"{root}/{rel}")
-            readable = loaded.data is not None and not any(p.level == ERROR for p in loaded.problems)
-            found = person(loaded.data, units) if readable else None
-            name = loaded.data.get("姓名") if found is not None else None
-            out[rel] = [digest, found,
-                        stats_cache.name_digest(name) if isinstance(name, str) else None, signature]
-    return out
-
-
-def default_workers() -> int:
-    """Processes for parsing and drawing: one per core, at most eight."""
-    return min(os.cpu_count() or 1, 8)
-
-
-def load_people(root: Path, units: dict[str, Unit], workers: int | None = None, use_cache: bool = True) -> People:
-    """Every record's counted facts: from the cache where the file is unchanged, else parsed (in parallel).
-
-    The records are the files where records belong (data/volunteers/<unit>/<编号>.yaml);
-    anything misplaced is the validator's business, not a registration.
-    """
-    from .rules.repository import scan_records
-
-    rels, _ = scan_records(root, units)
-    run_key = stats_cache.key(root) if use_cache else ""
-    stored = stats_cache.load(root, run_key) if use_cache else {}
-    entries: dict[str, Any] = {}
-    todo = []
-    resigned = False
-    base = f"{root}/"
-    for rel in rels:
-        hit = stored.get(rel)
-        signature = unchanged(base + rel, hit[0], hit[3]) if isinstance(hit, list) and len(hit) == 4 else None
-        if signature is None:
-            todo.append(rel)
+def count_people(verdicts: Iterable[Verdict]) -> People:
+    """The counted people of `verdicts`; every record's name digest, counted or not (stories may name anyone)."""
+    found = People()
+    for verdict in verdicts:
+        if verdict.facts.name_digest:
+            found.names.add(verdict.facts.name_digest)
+        if verdict.counts:
+            found.people.append(person(verdict))
         else:
-            resigned |= signature != hit[3]
-            hit[3] = signature
-            entries[rel] = hit
-    workers = workers or default_workers()
-    if workers < 2 or len(todo) < 2000:
-        entries.update(_load_chunk((root, todo, units)))
-    else:
-        size = -(-len(todo) // (workers * 4))
-        chunks = [(root, todo[i:i + size], units) for i in range(0, len(todo), size)]
-        with ProcessPoolExecutor(workers) as pool:
-            for part in pool.map(_load_chunk, chunks):
-                entries.update(part)
-    if use_cache and (todo or resigned or len(stored) != len(entries)):
-        stats_cache.save(root, run_key, entries)
-    total = People()
-    for rel in sorted(entries):
-        _, facts, name, _ = entries[rel]
-        if facts is None:
-            total.skipped.append(rel)
-            continue
-        try:
-            found = _person_from(facts)
-        except TypeError:
-            total.skipped.append(rel)
-            continue
-        total.people.append(found)
-        if name:
-            total.names.add(name)
-    return total
+            found.not_counted[verdict.status] += 1
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +332,8 @@ class Statistics:
     total_quota: int
     units: list[UnitRow]
     tables: list[Table]
-    skipped: int = 0
+    #: Records not counted, by status (待核实, 有错误).
+    not_counted: dict[str, int] = field(default_factory=dict)
 
     @property
     def registered(self) -> int:
@@ -460,7 +376,7 @@ def by_unit(key: str, title: str, attribute: str, columns: tuple[str, ...], peop
 
 
 def compute(people: list[Person], units: dict[str, Unit], province: Province, as_of: date,
-            skipped: int = 0) -> Statistics:
+            not_counted: dict[str, int] | None = None) -> Statistics:
     """Count `people` into the published, protected tables."""
     ordered = ordered_units(units)
     per_unit = Counter(p.unit for p in people)
@@ -481,7 +397,7 @@ def compute(people: list[Person], units: dict[str, Unit], province: Province, as
             one_way("city", "所在地区（市）", "所在地区", shanxi_cities(), people, lambda p: p.city),
             one_way("month", "每月登记人数", "登记月份", _months(people), people, lambda p: p.month),
         ]
-    return Statistics(as_of, province.total_quota, rows, tables, skipped)
+    return Statistics(as_of, province.total_quota, rows, tables, dict(not_counted or {}))
 
 
 def published_rows(stats: Statistics) -> Iterator[tuple[str, str, str, str]]:

@@ -150,7 +150,7 @@ class NameDigests:
     """The records' names as hashes (what the statistics cache keeps): found by hashing the text's windows."""
 
     def __init__(self, digests: Iterable[str], longest: int = 30):
-        from .stats_cache import name_digest
+        from .reader import name_digest
 
         self.digests = set(digests)
         self.longest = longest

@@ -37,7 +37,7 @@ ROUNDS = [3]
 def _volunteers(count: int) -> Iterator:
     from pingan import demo
     from pingan.model import Volunteer
-    from pingan.validate import load_settings
+    from pingan.reader import load_settings
 
     found = load_settings(ROOT)
     people = demo._People(random.Random(0), found.units)
@@ -50,7 +50,7 @@ def _volunteers(count: int) -> Iterator:
 
 
 def _units_and_province():
-    from pingan.validate import load_settings
+    from pingan.reader import load_settings
 
     found = load_settings(ROOT)
     return found.units, found.province

@@ -31,7 +31,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from pingan import demo, site  # noqa: E402
-from pingan.validate import load_record, record_paths  # noqa: E402
+from pingan.reader import Repository, load_record  # noqa: E402
 
 TODAY = date(2026, 11, 29)
 
@@ -56,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     for _ in demo.generate(PROJECT, root, args.count, seed=0):
         pass
     stories = [PROJECT / "demo" / "stories"]
-    paths = record_paths(root)
-    for path in paths:  # warm the page cache so no step pays for the disk
-        path.read_bytes()
+    rels = Repository(root, TODAY).paths
+    for rel in rels:  # warm the page cache so no step pays for the disk
+        (root / rel).read_bytes()
 
     def parse_all() -> None:
-        for path in paths:  # each result dropped at once, as the validator does: a fair baseline
-            load_record(path, root)
+        for rel in rels:  # each result dropped at once, as the validator does: a fair baseline
+            load_record(root, rel)
 
     t_parse, _ = timed(parse_all)
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         ("whole site, cold (pingan site)", t_whole, f"{ratio_whole:.2f} × bare   (target ≤ 3)"),
         ("whole site, warm cache", t_whole_warm, f"{ratio_warm:.2f} × bare   (target ≤ 3)"),
     ]
-    print(f"site benchmark: {len(paths)} records, {generated.statistics.registered} counted")
+    print(f"site benchmark: {len(rels)} records, {generated.statistics.registered} counted")
     print(f"{'step':<48} {'seconds':>9}  ratio")
     for name, seconds, note in rows:
         print(f"{name:<48} {seconds:>9.2f}  {note}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, make_repo, record_file, valid_record
-from pingan import cache, index
+from pingan.reader import cache, index
 
 RECORDS = [
     valid_record(),

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from pingan import idcard
-from pingan.rules.record import age_on, anniversary
+from pingan.dates import age_on, anniversary
 
 digits17 = st.text(alphabet="0123456789", min_size=17, max_size=17)
 

@@ -10,15 +10,15 @@ import pytest
 
 from conftest import PROJECT
 from pingan import cli, leak
-from pingan.validate import load_record, record_paths
+from pingan.reader import Repository
 
 
 @pytest.fixture
 def canary(demo_site: tuple[Path, Path]) -> dict[str, str]:
     """One real record of the demo repository (synthetic, like all of it)."""
     root, _ = demo_site
-    paths = record_paths(root)
-    data = next(d for d in (load_record(p, root).data for p in paths) if d and d.get("QQ") and len(d["姓名"]) >= 3)
+    repo = Repository(root)
+    data = next(d for d in (repo.load(rel).data for rel in repo.paths) if d and d.get("QQ") and len(d["姓名"]) >= 3)
     return {k: str(v) for k, v in data.items() if isinstance(v, (str, int))}
 
 

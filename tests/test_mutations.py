@@ -10,8 +10,8 @@ import pytest
 from conftest import make_repo, record_file
 from pingan import demo, settings
 from pingan.idcard import check_char
-from pingan.validate import check_file, load_settings, validate
-from pingan.rules import Context
+from pingan.reader import Repository
+from pingan.validate import validate
 from pingan.yamlio import dump_record
 
 
@@ -23,9 +23,7 @@ def first_generated_record(tmp_path: Path) -> dict[str, Any]:
     """A record from the synthetic generator, read back as the validator sees it."""
     out = tmp_path / "gen"
     path = next(demo.generate(settings.find_root(Path(__file__)), out, 1, seed=7))
-    found = load_settings(out)
-    ctx = Context(found.units, found.province, date(2026, 11, 29))
-    problems, data = check_file(path, out, ctx)
+    problems, data = Repository(out, date(2026, 11, 29)).normalised(path.relative_to(out).as_posix())
     assert problems == []
     return data
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from conftest import PROJECT, make_repo
 from pingan.cli import main
 from pingan.owners import GITHUB_FILE, GITLAB_FILE, render_codeowners
-from pingan.validate import load_settings
+from pingan.reader import load_settings
 
 
 def test_committed_codeowners_match_the_units() -> None:

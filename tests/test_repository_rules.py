@@ -12,7 +12,8 @@ from pingan.model import Unit
 from pingan.rules import Context
 from pingan.rules.repository import (Entry, RepoContext, duplicate_ids, province_quota, same_person, scan_records,
                                      unit_quotas)
-from pingan.validate import load_settings, validate
+from pingan.reader import load_settings
+from pingan.validate import validate
 
 
 def unit(code: str, quota: int) -> Unit:
@@ -119,7 +120,7 @@ def test_placement(tmp_path: Path) -> None:
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of one record dealt out to the processes in turn come back in path order."""
-    import pingan.validate as v
+    import pingan.reader.checking as v
     monkeypatch.setattr(v, "PARALLEL_FROM", 2)
     monkeypatch.setattr(v, "BATCH", 1)
     files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}", QQ="1" if n % 2 else "12345678"))

@@ -34,7 +34,8 @@ def test_province_roster_sheets_and_columns(built) -> None:
     root, out, message = built
     book = openpyxl.load_workbook(out / roster.PROVINCE_ROSTER)
     assert book.sheetnames[:2] == ["汇总", "名额完成情况"]
-    assert "太原市" in book.sheetnames and "山西大学" in book.sheetnames and len(book.sheetnames) == 2 + len(list((root / "data/units").glob("*.yaml")))
+    assert "太原市" in book.sheetnames and "山西大学" in book.sheetnames and len(book.sheetnames) == 3 + len(list((root / "data/units").glob("*.yaml")))
+    assert book.sheetnames[-1] == "待核实"  # duplicates wait for the office there, counted nowhere
     summary = book["汇总"]
     assert summary["A1"].value == "全省青年平安志愿者名单汇总表"
     assert [c.value for c in summary[3]] == ATTACHMENT_4
@@ -99,7 +100,7 @@ def test_unit_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str], monke
     assert code == 0, err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["太原市青年平安志愿者名单.xlsx"]
     book = openpyxl.load_workbook(tmp_path / "out/太原市青年平安志愿者名单.xlsx")
-    assert book.sheetnames == ["名额完成情况", "太原市"]
+    assert book.sheetnames == ["名额完成情况", "太原市", "待核实"]
     assert [c.value for c in book["太原市"][3]] == ATTACHMENT_4
     code, out, err = run_cli(capsys, "roster", "--root", str(root), "--out", str(tmp_path / "x"), "--unit", "nowhere")
     assert code == 2 and "nowhere" in err

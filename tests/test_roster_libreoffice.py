@@ -11,7 +11,7 @@ import pytest
 from excel_support import demo_repo, run_cli, special_record, write_record
 from pingan import roster
 from pingan.model import Volunteer
-from pingan.records import Tally, repository, valid_volunteers
+from pingan.reader import Repository
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 #: CSV filter: comma, double quote, UTF-8, start row 1, default column format, language, then
@@ -30,9 +30,10 @@ def test_every_cell_of_every_sheet(tmp_path: Path, capsys: pytest.CaptureFixture
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
                     ALL_SHEETS, "--outdir", str(tmp_path / "csv"), str(tmp_path / "out" / roster.PROVINCE_ROSTER)],
                    check=True, capture_output=True, timeout=300)
-    found, ctx = repository(root)
-    volunteers: list[Volunteer] = list(valid_volunteers(root, ctx, Tally()))
-    expected = {v.record_id: [str(x) for x in roster.roster_row(v, ctx.today)] for v in volunteers}
+    repo = Repository(root)
+    with repo.verdicts() as verdicts:
+        volunteers: list[Volunteer] = [v for v in map(repo.volunteer, (x for x in verdicts if x.counts)) if v]
+    expected = {v.record_id: [str(x) for x in roster.roster_row(v, repo.today)] for v in volunteers}
     stem = Path(roster.PROVINCE_ROSTER).stem
 
     def sheet(name: str) -> list[list[str]]:
@@ -44,7 +45,7 @@ def test_every_cell_of_every_sheet(tmp_path: Path, capsys: pytest.CaptureFixture
     assert {row[0]: row for row in summary[3:]} == expected
     assert expected["taiyuan-00900"][1] == "𠮷祥" and expected["taiyuan-00900"][4].startswith("=HYPERLINK")
     seen = 0
-    for unit in found.units.values():
+    for unit in repo.settings.units.values():
         rows = sheet(roster.sheet_name(unit.name, set()))[3:]
         assert {row[0]: row for row in rows} == {k: v for k, v in expected.items() if k.startswith(unit.code + "-")}
         seen += len(rows)

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from conftest import make_repo, record_file, valid_record
 from pingan import codelists as cl
-from pingan import stats, stats_cache
-from pingan.validate import load_settings
+from pingan import stats
+from pingan.reader import Repository, name_digest
+from pingan.reader import load_settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(PROJECT)
@@ -208,59 +209,40 @@ def test_multiple_choice_lower_bound_is_respected() -> None:
     assert recovered(t) == []
 
 
-def test_age_band_on_registration_day() -> None:
-    data = valid_record(出生日期=date(1996, 5, 2), 登记日期=date(2022, 5, 1))  # 26 tomorrow
-    person = stats.person(data, UNITS)
-    assert person is not None and person.age_band == "18–25 岁" and person.city == "太原市"
-    assert stats.person(valid_record(性别="未知"), UNITS) is None
+def people_of(root: Path) -> stats.People:
+    """The statistics' people of a repository, as `pingan site` counts them (from the reader's verdicts)."""
+    repo = Repository(root)
+    with repo.verdicts(use_cache=False) as verdicts:
+        return stats.count_people(verdicts)
+
+
+def test_age_band_on_registration_day(tmp_path: Path) -> None:
+    rel, text = record_file(valid_record(出生日期=date(1996, 5, 2), 身份证号码="140121199605020012",
+                                         登记日期=date(2022, 5, 1), 个人信息同意日期=date(2022, 5, 1)))  # 26 tomorrow
+    found = people_of(make_repo(tmp_path / "repo", {rel: text}))
+    assert [(p.age_band, p.city) for p in found.people] == [("18–25 岁", "太原市")]
 
 
 @pytest.mark.parametrize("key", ["招募单位", "性别", "出生日期", "民族", "政治面貌", "所在地区", "文化程度", "服务类型",
                                  "服务项目", "岗位", "登记日期"])
-@pytest.mark.parametrize("value", [["太原市"], {"a": 1}, [["交通协管"]], None, 7])
-def test_a_value_of_any_shape_is_not_counted_and_never_crashes(key: str, value: object) -> None:
-    assert stats.person(valid_record(**{key: value}), UNITS) is None or key == "岗位" and value is None
+@pytest.mark.parametrize("value", [["太原市"], {"a": 1}, [["交通协管"]], 7])
+def test_a_value_of_any_shape_is_not_counted_and_never_crashes(tmp_path: Path, key: str, value: object) -> None:
+    _, text = record_file(valid_record(**{key: value}))
+    found = people_of(make_repo(tmp_path / "repo", {"data/volunteers/taiyuan/taiyuan-00001.yaml": text}))
+    assert found.people == [] and found.not_counted == {"有错误": 1}
 
 
-def test_load_people_from_a_repository(tmp_path: Path) -> None:
-    files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}", 身份证号码=None)) for n in range(1, 3))
-    rel, text = record_file(valid_record(编号="datong-00001", 招募单位="datong", 所在地区="大同市平城区"))
+def test_count_people_from_a_repository(tmp_path: Path) -> None:
+    files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}", 身份证号码=number))
+                 for n, number in ((1, "140121199001011019"), (2, "140121199001011035")))
+    rel, text = record_file(valid_record(编号="datong-00001", 招募单位="datong", 所在地区="大同市平城区",
+                                         身份证号码="140121199001011051"))
     files[rel] = text
     files["data/volunteers/taiyuan/taiyuan-00009.yaml"] = "姓名: [\n"
-    root = make_repo(tmp_path / "repo", files)
-    found = stats.load_people(root, UNITS)
+    found = people_of(make_repo(tmp_path / "repo", files))
     assert sorted(p.unit for p in found.people) == ["datong", "taiyuan", "taiyuan"]
-    assert found.skipped == ["data/volunteers/taiyuan/taiyuan-00009.yaml"]
-    assert found.names == {stats_cache.name_digest("张伟")}
-
-
-def test_cache_reuses_unchanged_records_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    files = dict(record_file(valid_record(编号=f"taiyuan-{n:05d}")) for n in range(1, 4))
-    root = make_repo(tmp_path / "repo", files)
-    first = stats.load_people(root, UNITS)
-    cached = (root / ".cache/pingan" / stats_cache.CACHE_FILE).read_text(encoding="utf-8")
-    assert "张伟" not in cached and "140121199001011019" not in cached  # facts only, names hashed
-    parsed: list[str] = []
-    real = stats._load_chunk
-    monkeypatch.setattr(stats, "_load_chunk", lambda args: parsed.extend(rel.rsplit("/", 1)[-1] for rel in args[1]) or real(args))
-    rel, text = record_file(valid_record(编号="taiyuan-00002", 性别="女", 身份证号码="140121199001011027"))
-    (root / rel).write_text(text, encoding="utf-8")
-    second = stats.load_people(root, UNITS)
-    assert parsed == ["taiyuan-00002.yaml"]
-    assert sorted(p.sex for p in second.people) == ["女", "男", "男"] != sorted(p.sex for p in first.people)
-
-
-def test_a_touched_but_unchanged_file_is_re_signed_in_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The new signature is stored, so later builds need not hash the file again."""
-    from pingan import cache
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-    rel, text = record_file(valid_record())
-    root = make_repo(tmp_path / "repo", {rel: text})
-    stats.load_people(root, UNITS)
-    os.utime(root / rel)  # the bytes stay, the signature changes
-    stats.load_people(root, UNITS)
-    stored = json.loads((root / ".cache/pingan" / stats_cache.CACHE_FILE).read_text(encoding="utf-8"))
-    assert stored["records"][rel][3] == cache.signature(os.lstat(root / rel))
+    assert found.not_counted == {"有错误": 1}
+    assert found.names == {name_digest("张伟")}
 
 
 def test_published_rows_match_the_shown_strings() -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import make_repo, record_file, valid_record
 from pingan.model import TEXT_KEYS
-from pingan.validate import load_record
+from pingan.reader import load_record
 from pingan.yamlio import dump_record, scalar
 
 texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x85\u2028\u2029\ufeff"), max_size=40)
@@ -27,7 +27,7 @@ def test_our_loader_reads_back_what_the_writer_wrote(tmp_path_factory, text: str
     folder = tmp_path_factory.mktemp("y")
     path = folder / "r.yaml"
     path.write_text(dump_record(record), encoding="utf-8")
-    loaded = load_record(path, folder)
+    loaded = load_record(folder, path.name)
     assert loaded.problems == [] and loaded.data.get("备注") == (text or None)
 
 
@@ -42,6 +42,6 @@ def test_numbers_that_yaml_would_change_are_quoted() -> None:
 def test_written_record_round_trips(tmp_path: Path) -> None:
     rel, text = record_file(valid_record())
     root = make_repo(tmp_path, {rel: text})
-    loaded = load_record(root / rel, root)
+    loaded = load_record(root, rel)
     assert dump_record(loaded.data) == text
     assert "身份证号码" in TEXT_KEYS

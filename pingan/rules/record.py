@@ -12,6 +12,8 @@ from datetime import date
 import phonenumbers
 
 from .. import codelists, idcard
+from ..dates import age_on, anniversary
+from ..phones import is_mobile
 from ..model import DATE_KEYS, Volunteer, iso_date
 from ..problems import Problem
 from .context import Context, RecordView
@@ -23,42 +25,7 @@ _LOOKALIKE_DOTS = "・•．"  # katakana middle dot, bullet, full-width full st
 _NAME_DOT = "·"
 _QQ = re.compile(r"[1-9][0-9]{4,10}")
 _LANDLINE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}")
-_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-#: Leading digits that parse() strips as a carrier or national prefix in China ("179xx", "0").
-_CARRIER_PREFIX = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").national_prefix_for_parsing)
 _FIXED_TYPES = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
-def anniversary(day: date, years: int) -> date:
-    """`day` plus whole years; 29 February falls on 1 March in non-leap years."""
-    if not date.min.year <= day.year + years <= date.max.year:
-        return date.max if years > 0 else date.min
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return date(day.year + years, 3, 1)
-
-
-def age_on(birth: date, day: date) -> int:
-    """Completed years (周岁) on `day`."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def is_mobile(value: str) -> bool:
-    """A mainland mobile number by phonenumbers' metadata.
-
-    A number has a type other than UNKNOWN exactly when is_valid_number holds,
-    so asking for the type alone decides both (and matches the patterns once).
-    """
-    if len(value) == 11 and value.isascii() and value.isdigit() and not _CARRIER_PREFIX.match(value):
-        # What parse() would build, without its costly normalising (a tenth of the time per record).
-        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(value))
-        return phonenumbers.number_type(number) in _MOBILE_TYPES
-    try:  # e.g. 17951… is taken for a carrier prefix and the rest is "too short"
-        number = phonenumbers.parse(value, "CN")
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
 #: CJK Unified Ideographs and their extensions A–I, and the compatibility ideographs (all planes).

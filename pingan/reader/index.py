@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
-from .problems import Problem
-from .rules.repository import Entry
+from ..problems import Problem
+from ..rules.repository import Entry
+from .facts import Facts
 
 SEP = "\x1f"
-#: A line: the path, the hash of the bytes, the file signature, the Entry's other fields, the problems (JSON).
-#: The first three never need escaping (lower-case ASCII paths, hex, digits), so they can be read by
-#: splitting at the first separators; the separator sorts below every path character, so lines sort as
-#: their paths do.
-FIELDS = ("rel", "digest", "signature", *Entry._fields[1:], "problems")
+#: Joins the items of a list-valued fact (服务项目, 岗位).
+ITEMS = "\x1e"
+#: A line: the path, the hash of the bytes, the file signature, the Entry's other fields, the Facts, the
+#: problems (JSON). The first three never need escaping (lower-case ASCII paths, hex, digits), so they can
+#: be read by splitting at the first separators; the separator sorts below every path character, so lines
+#: sort as their paths do.
+FIELDS = ("rel", "digest", "signature", *Entry._fields[1:], *Facts._fields, "problems")
+_ENTRY_END = 3 + len(Entry._fields) - 1
 _ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), (SEP, "\\u001f"))
 
 
@@ -48,11 +52,16 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def encode(entry: Entry, digest: str, signature: str, problems: list[Problem]) -> str:
+def _fact_text(value: str | tuple[str, ...]) -> str:
+    """A fact as one field; a list's items joined (an item's own joiner, never in a valid value, is dropped)."""
+    return value if isinstance(value, str) else ITEMS.join(item.replace(ITEMS, " ") for item in value)
+
+
+def encode(entry: Entry, facts: Facts, digest: str, signature: str, problems: list[Problem]) -> str:
     """One record's line (ending in a newline); field values are escaped only when they need it."""
     rows = json.dumps([[p.file, p.line, p.col, p.code, p.level, p.field, p.message] for p in problems],
                       ensure_ascii=False, separators=(",", ":")) if problems else ""
-    parts = (entry.rel, digest, signature, *map(str, entry[1:]), rows)
+    parts = (entry.rel, digest, signature, *map(str, entry[1:]), *map(_fact_text, facts), rows)
     line = SEP.join(parts)
     if "\\" in line or "\n" in line or "\r" in line or line.count(SEP) != len(parts) - 1:
         line = SEP.join(map(_escape, parts))
@@ -72,8 +81,14 @@ def with_signature(line: str, signature: str) -> str:
 
 
 def entry_of(parts: list[str]) -> Entry:
-    rel, _, _, unit, record_id, registered, number, id_line, id_col, person, _ = parts
+    rel, _, _, unit, record_id, registered, number, id_line, id_col, person = parts[:_ENTRY_END]
     return Entry(rel, unit, record_id, registered, number, int(id_line), int(id_col), person)
+
+
+def facts_of(parts: list[str]) -> Facts:
+    values = parts[_ENTRY_END:-1]
+    items, roles = (tuple(v.split(ITEMS)) if v else () for v in values[6:8])
+    return Facts(*values[:6], items, roles, *values[8:])  # type: ignore[arg-type]  # ten strings and two tuples
 
 
 #: Up to this many records the entries read on the first pass are kept for the next ones (about 15 MB
@@ -114,3 +129,19 @@ class Index:
             if not line.endswith(SEP + "\n"):
                 rows: list[list[Any]] = json.loads(split(line)[-1])
                 yield from (Problem(*row) for row in rows)
+
+    def records(self) -> Iterator[Stored]:
+        """Every record's stored facts, in path order."""
+        for line in self.lines():
+            parts = split(line)
+            yield Stored(entry_of(parts), facts_of(parts), parts[1], parts[-1] == "")
+
+
+class Stored(NamedTuple):
+    """One record as its index line holds it: where it stands, what it counts, its bytes' hash, and
+    whether it had no problem at all (then its file reads exactly as the rules left it)."""
+
+    entry: Entry
+    facts: Facts
+    digest: str
+    clean: bool

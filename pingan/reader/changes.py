@@ -7,16 +7,14 @@ names files.
 """
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import gitio
+from ..errors import ChangesUnavailable
+
 ADDED, MODIFIED, DELETED, RENAMED = "A", "M", "D", "R"
-
-
-class ChangesUnavailable(Exception):
-    """git cannot tell what changed (not a git repository, unknown ref, no common ancestor)."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +32,7 @@ class Change:
 
 
 def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-    except OSError as exc:  # git is not installed
-        raise ChangesUnavailable(str(exc)) from exc
-    if done.returncode != 0:
-        raise ChangesUnavailable(done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
-    return done.stdout.decode("utf-8", "surrogateescape")
+    return gitio.text(root, *args, failure=ChangesUnavailable)
 
 
 def merge_base(root: Path, ref: str) -> str:

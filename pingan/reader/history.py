@@ -8,18 +8,12 @@ masked ID numbers are ever printed.
 """
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import idcard
+from .. import gitio, idcard
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-
-
-class HistoryUnavailable(Exception):
-    """git cannot read the repository's history."""
 
 
 @dataclass(frozen=True)
@@ -39,32 +33,14 @@ def forms(raw: str) -> list[str]:
     return [form for form in dict.fromkeys(found) if form]
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise HistoryUnavailable(done.stderr.decode("utf-8", "replace").strip())
-    return done.stdout
-
-
 def matching_blobs(root: Path, needles: list[bytes]) -> set[str]:
-    """Blob ids whose content holds any of the needles, streamed from `git cat-file --batch-all-objects`.
+    """Blob ids whose content holds any of the needles.
 
     This reads every object stored, reachable or not: a blob that no commit
     holds any more still sits in the repository until it is pruned.
     """
-    command = ["git", "-C", str(root), "cat-file", "--batch-all-objects", "--batch", "--unordered"]
-    found: set[str] = set()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        stream = process.stdout
-        assert stream is not None
-        for header in iter(stream.readline, b""):
-            oid, kind, size = header.split()
-            content = stream.read(int(size) + 1)
-            if kind == b"blob" and any(needle in content for needle in needles):
-                found.add(oid.decode())
-    if process.returncode != 0:
-        raise HistoryUnavailable("git cat-file failed")
-    return found
+    return {oid for oid, kind, content in gitio.objects(root)
+            if kind == "blob" and any(needle in content for needle in needles)}
 
 
 def holding_commits(root: Path, raw: str) -> list[Holding]:
@@ -73,11 +49,11 @@ def holding_commits(root: Path, raw: str) -> list[Holding]:
     blobs = matching_blobs(root, needles)
     if not blobs:
         return []
-    log = _git(root, "log", "--all", "--reflog", "--format=%H%x09%cs%x09%s").decode("utf-8", "replace")
+    log = gitio.git(root, "log", "--all", "--reflog", "--format=%H%x09%cs%x09%s").decode("utf-8", "replace")
     held = []
     for line in log.splitlines():
         commit, day, subject = line.split("\t", 2)
-        tree = _git(root, "ls-tree", "-r", "-z", commit).decode("utf-8", "surrogateescape")
+        tree = gitio.text(root, "ls-tree", "-r", "-z", commit)
         paths = tuple(entry.split("\t", 1)[1] for entry in tree.split("\0")
                       if entry and entry.split("\t", 1)[0].split()[2] in blobs)
         if paths:

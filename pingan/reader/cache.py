@@ -27,12 +27,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import settings
-from .loader import Loaded
+from .. import settings
+from ..loader import Loaded
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
-FORMAT = 3
+FORMAT = 4
 #: A file changed this close to the moment it is read could change again within the same time
 #: stamp; its signature is not trusted (git's "racily clean" entries).
 RACY_NS = 2_000_000_000

@@ -1,0 +1,53 @@
+"""Conditions under which a command cannot go on: one hierarchy, so the CLI maps each to one message.
+
+Problems with records are values (problems.Problem), never exceptions; these
+are only for "nothing sensible can be produced" (no repository, broken
+settings, an unknown unit, no git history).
+"""
+from __future__ import annotations
+
+from .problems import Problem
+
+
+class PinganError(Exception):
+    """Base of every condition that stops a command."""
+
+
+class NotARepository(PinganError):
+    """The root holds no data/units/ folder: nothing can be checked."""
+
+
+class SettingsInvalid(PinganError):
+    """data/province.yaml or a unit file has errors: nothing can be built from the records."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+class UnknownUnit(PinganError):
+    """A unit code given on the command line is not in data/units/."""
+
+
+class GitUnavailable(PinganError):
+    """git cannot answer: not installed, not a repository, an unknown revision."""
+
+
+class ChangesUnavailable(GitUnavailable):
+    """git cannot tell what changed (not a git repository, unknown ref, no common ancestor)."""
+
+
+class NoHistory(GitUnavailable):
+    """The repository is not a git working tree (or git is missing)."""
+
+
+class ShallowHistory(GitUnavailable):
+    """The clone is shallow: commits before the cut are not there (CI: fetch-depth: 0)."""
+
+
+class NoSuchRecord(PinganError):
+    """A 编号 given on the command line is badly shaped (`rel` None) or names no record file."""
+
+    def __init__(self, record_id: str, rel: str | None):
+        super().__init__(record_id)
+        self.record_id, self.rel = record_id, rel

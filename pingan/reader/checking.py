@@ -1,0 +1,171 @@
+"""Each record's verdict as a line of the index: stored where the file is unchanged, checked now otherwise.
+
+A cold run checks records in batches of BATCH, dealt in turn to this process
+and forked children, and merges their lines in path order with the stored
+lines still true (see index.py for the line, cache.py for when one is true).
+"""
+from __future__ import annotations
+
+import heapq
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..fields import ID_NUMBER, TEXT_KEYS
+from ..loader import Loaded, load_yaml
+from ..rules import Context, check_record
+from ..rules.repository import Entry
+from . import cache, index
+from .facts import NO_FACTS, facts_of
+
+#: Worker processes for a cold run (the machines this runs on have two cores).
+JOBS = 2
+#: Below this many records to check, starting a second process costs more than it saves.
+PARALLEL_FROM = 400
+#: Records per batch handed to a process: small, so that the results waiting for their turn stay few.
+BATCH = 100
+
+
+def load_record(root: Path, rel: str) -> Loaded:
+    """The one loader of record files: the file at `rel` (relative to `root`), positions kept, YAML traps refused.
+
+    Any decryption of personal fields belongs here, between reading and returning.
+    """
+    return load_yaml(f"{root}/{rel}", rel, TEXT_KEYS, pragma=True)
+
+
+def check_line(root: Path, rel: str, ctx: Context) -> str:
+    """The index line of one record file: its hash, facts, problems and file signature."""
+    loaded = load_record(root, rel)
+    signature, digest = cache.file_facts(loaded, f"{root}/{rel}")
+    problems, data = check_record(loaded, ctx)
+    entry = Entry.of(rel, data, loaded.marks.get((ID_NUMBER,), (None, None)) if data else (None, None))
+    return index.encode(entry, facts_of(data) if data else NO_FACTS, digest, signature, problems)
+
+
+def _child(connection: Any, root: Path, batches: list[list[str]], ctx: Context) -> None:
+    try:
+        for batch in batches:
+            connection.send([check_line(root, rel, ctx) for rel in batch])
+    finally:
+        connection.close()
+
+
+def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> Iterator[str]:
+    """The index lines of `rels`, in order; with jobs > 1 and enough files, forked processes share the work.
+
+    The work is cut into batches dealt out in turn (this process takes every
+    jobs-th one), and each batch's lines are passed on as soon as it is its
+    turn: no process ever holds more than a few batches of results.
+    """
+    if jobs <= 1 or len(rels) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (check_line(root, rel, ctx) for rel in rels)
+        return
+    forking = multiprocessing.get_context("fork")
+    batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
+    # The first record warms what every process would otherwise load for itself (phone metadata,
+    # region tables, validators), so the children inherit it.
+    first = check_line(root, rels[0], ctx)
+    children = []
+    for worker in range(1, jobs):
+        receive, send = forking.Pipe(duplex=False)
+        process = forking.Process(target=_child, args=(send, root, batches[worker::jobs], ctx), daemon=True)
+        process.start()
+        send.close()
+        children.append((process, receive))
+    try:
+        yield first
+        for number, batch in enumerate(batches):
+            turn = number % jobs
+            if turn == 0:
+                yield from (check_line(root, rel, ctx) for rel in (batch[1:] if number == 0 else batch))
+                continue
+            try:
+                yield from children[turn - 1][1].recv()
+            except EOFError as exc:  # the child died (out of memory, killed): cannot continue honestly
+                raise RuntimeError("a validation worker process stopped unexpectedly") from exc
+    finally:
+        for process, receive in children:
+            receive.close()
+            process.terminate()
+            process.join()
+
+
+@dataclass
+class Comparison:
+    """How the stored index compares with the files now: what to check again and what to keep."""
+
+    cold: list[str]  #: paths to check now, in order
+    dropped: set[int]  #: numbers of stored lines not to keep (file gone or changed, line damaged)
+    resigned: dict[int, str]  #: new signatures of stored lines whose file is unchanged but was touched
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.cold or self.dropped or self.resigned)
+
+
+def compare(root: Path, rels: list[str], stored: Iterable[str]) -> Comparison:
+    """Walk the paths and the stored lines side by side (both in path order) and decide for each file."""
+    found = Comparison([], set(), {})
+    base = f"{root}/"
+    separator, fields = index.SEP, len(index.FIELDS)
+    lines = enumerate(stored)
+    number, line = next(lines, (-1, ""))
+    for rel in rels:
+        while line and line[:line.find(separator)] < rel:  # a file that is gone
+            found.dropped.add(number)
+            number, line = next(lines, (-1, ""))
+        if not line or line[:line.find(separator)] != rel:
+            found.cold.append(rel)
+            continue
+        parts = line.split(separator, 3)
+        # A damaged line (cut short, fields missing) counts as changed: the file is checked again.
+        kept = cache.unchanged(base + rel, parts[1], parts[2]) \
+            if line[-1] == "\n" and line.count(separator) == fields - 1 else None
+        if kept is None:
+            found.cold.append(rel)
+            found.dropped.add(number)
+        elif kept != parts[2]:
+            found.resigned[number] = kept
+        number, line = next(lines, (-1, ""))
+    while line:
+        found.dropped.add(number)
+        number, line = next(lines, (-1, ""))
+    return found
+
+
+def _kept(stored: Iterable[str], comparison: Comparison) -> Iterator[str]:
+    """The stored lines still true, re-signed where needed, in path order."""
+    dropped, resigned = comparison.dropped, comparison.resigned
+    for number, line in enumerate(stored):
+        if number in dropped:
+            continue
+        signature = resigned.get(number)
+        yield line if signature is None else index.with_signature(line, signature)
+
+
+@contextmanager
+def record_index(root: Path, rels: list[str], ctx: Context, *, use_cache: bool = True,
+                 jobs: int = JOBS) -> Iterator[index.Index]:
+    """The index of the record files `rels` (in path order): stored lines where a file is unchanged, the
+    rest checked now. With `use_cache`, the stored index is read and the new one kept."""
+    key = cache.run_key(root, ctx.today)
+    with cache.stored(root, key) if use_cache else nullcontext() as stored:
+        start = stored.tell() if stored else 0
+        comparison = compare(root, rels, stored or ())
+        if stored and comparison.unchanged:
+            yield index.Index(stored, start, len(rels))  # nothing changed: the stored index is this run's
+            return
+        if stored:
+            stored.seek(start)
+        with cache.scratch(root, key) as scratch:
+            start_new = scratch.tell()
+            checked = checked_lines(root, comparison.cold, ctx, jobs)
+            # A line begins with its path and a separator below any path character: lines sort as paths do.
+            scratch.writelines(heapq.merge(_kept(stored or (), comparison), checked))
+            if use_cache:
+                cache.keep(root, scratch)
+            yield index.Index(scratch, start_new, len(rels))

@@ -1,0 +1,64 @@
+"""The repository's past, read from git: the tree at a day's last commit, and names a folder ever held."""
+from __future__ import annotations
+
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from .. import gitio, settings
+from ..errors import GitUnavailable, NoHistory, ShallowHistory
+
+
+def _text(root: Path, *args: str) -> str:
+    return gitio.text(root, *args, failure=NoHistory).strip()
+
+
+def last_commit_before(root: Path, day: date) -> str | None:
+    """The last commit on the current branch's first-parent line before `day` 00:00 (Asia/Shanghai)."""
+    if _text(root, "rev-parse", "--is-inside-work-tree") != "true":
+        raise NoHistory(str(root))
+    if _text(root, "rev-parse", "--is-shallow-repository") == "true":
+        raise ShallowHistory(str(root))
+    try:
+        _text(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except NoHistory:
+        return None  # no commit yet
+    cut = f"{day.isoformat()}T00:00:00+08:00"
+    return _text(root, "rev-list", "-1", "--first-parent", f"--before={cut}", "HEAD") or None
+
+
+@contextmanager
+def data_at(root: Path, commit: str) -> Iterator[Path | None]:
+    """A private temporary copy of the repository's data/ at `commit` (None when it had no data/units/)."""
+    prefix = _text(root, "rev-parse", "--show-prefix")
+    with tempfile.TemporaryDirectory(prefix="pingan-history-") as tmp:
+        archive = Path(tmp) / "data.tar"
+        try:
+            gitio.git(root, "archive", "--format=tar", "-o", str(archive), commit, "--", f"{prefix}{settings.DATA_DIR}")
+        except GitUnavailable:
+            yield None  # the commit has no data/ folder yet
+            return
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(tmp) / "tree", filter="data")
+        base = Path(tmp) / "tree" / prefix
+        yield base if (base / settings.UNITS_DIR).is_dir() else None
+
+
+def names_ever_in(root: Path, folder: str, revision: str) -> set[str]:
+    """File names that `folder` held in any commit reachable from `revision` (deleted ones too)."""
+    out = gitio.text(root, "log", revision, "--format=", "--name-only", "--", f"{folder}/")
+    return {line.rsplit("/", 1)[-1] for line in out.splitlines() if line}
+
+
+def target_branch(root: Path) -> str | None:
+    """The branch changes are merged into: origin/main when there is a remote, else main (None: neither)."""
+    for ref in ("refs/remotes/origin/main", "refs/heads/main"):
+        try:
+            gitio.git(root, "rev-parse", "--verify", "--quiet", ref)
+            return ref
+        except GitUnavailable:
+            continue
+    return None

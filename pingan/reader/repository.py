@@ -1,0 +1,199 @@
+"""The repository as every command sees it: settings, the one listing of records, and each record's verdict.
+
+A record's verdict is decided once per run, from the full check (record rules
+and repository rules, as `pingan validate` runs them without a pull request):
+
+* 计入 — no error concerns it: it counts in the public figures, rosters,
+  insurance lists and statistics;
+* 待核实 — its only errors say that another file holds the same ID number
+  (DUP001): it counts nowhere until the office resolves the duplicate, and
+  the roster lists it on a 待核实 sheet;
+* 有错误 — any other error: it counts nowhere and is reported.
+
+A file that is not where records belong (a `.yml` file, a file outside a unit
+folder) is not a record at all: it is a placement problem and nobody counts it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .. import settings
+from ..fields import DATE_KEYS
+from ..loader import Loaded
+from ..model import Volunteer, iso_date
+from ..problems import ERROR, Problem
+from ..rules import Context, check_record
+from ..rules.repository import Entry, RepoContext, check_repository, scan_records, scan_settings
+from . import cache
+from .checking import JOBS, load_record, record_index
+from .facts import Facts
+from .index import Index, Stored
+from .settings_files import Settings, load_settings
+
+COUNTED, HAS_ERRORS, TO_VERIFY = "计入", "有错误", "待核实"
+STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS)
+#: The error that puts a record on the 待核实 list rather than among the errors.
+DUPLICATE_ID = "DUP001"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One record's verdict: where it stands, what it counts, and whether it counts."""
+
+    stored: Stored
+    status: str
+
+    @property
+    def entry(self) -> Entry:
+        return self.stored.entry
+
+    @property
+    def facts(self) -> Facts:
+        return self.stored.facts
+
+    @property
+    def rel(self) -> str:
+        return self.stored.entry.rel
+
+    @property
+    def counts(self) -> bool:
+        return self.status == COUNTED
+
+    def registered_by(self, day: date) -> bool:
+        """Registered on or before `day` (a record without a readable 登记日期 never is)."""
+        return bool(self.entry.registered) and self.entry.registered <= day.isoformat()
+
+
+@dataclass
+class Verdicts:
+    """Every problem of the repository and every record's verdict, in path order (read from the index)."""
+
+    problems: list[Problem]
+    index: Index | None
+    errors: frozenset[str] = frozenset()
+    duplicates: frozenset[str] = frozenset()
+
+    def __iter__(self) -> Iterator[Verdict]:
+        if self.index is None:
+            return
+        errors, duplicates = self.errors, self.duplicates
+        for stored in self.index.records():
+            rel = stored.entry.rel
+            yield Verdict(stored, HAS_ERRORS if rel in errors else TO_VERIFY if rel in duplicates else COUNTED)
+
+    def of_unit(self, unit: str) -> Iterator[Verdict]:
+        return (v for v in self if v.entry.unit == unit)
+
+    def tally(self) -> dict[str, int]:
+        """How many records have each status."""
+        found = Counter(v.status for v in self)
+        return {status: found.get(status, 0) for status in STATUSES}
+
+
+@dataclass
+class Repository:
+    """A data repository at `root`, judged as of `today`. Raises NotARepository when there is none."""
+
+    root: Path
+    today: date = field(default_factory=settings.today)
+    settings: Settings = field(init=False)
+    #: Record files (data/volunteers/<unit>/<name>.yaml), in path order: the one listing of records.
+    paths: list[str] = field(init=False)
+    #: What stands where it should not, under data/units/ and data/volunteers/.
+    placement: list[Problem] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.settings = load_settings(self.root)
+        known = [p.stem for p in (self.root / settings.UNITS_DIR).glob("*.yaml")]
+        self.paths, placement = scan_records(self.root, known)
+        self.placement = scan_settings(self.root) + placement
+
+    @property
+    def context(self) -> Context | None:
+        """What record rules read (None without a readable province file: then no record can be judged)."""
+        province = self.settings.province
+        return None if province is None else Context(self.settings.units, province, self.today)
+
+    @contextmanager
+    def verdicts(self, *, use_cache: bool = True, jobs: int = JOBS,
+                 recent: frozenset[str] = frozenset()) -> Iterator[Verdicts]:
+        """Every problem and every record's verdict (cached by content in .cache/pingan/ with `use_cache`).
+
+        `recent` names files a change under review adds: when a quota is
+        exceeded they count as the latest registrations.
+        """
+        problems = self.settings.problems + self.placement
+        ctx = self.context
+        if ctx is None:
+            yield Verdicts(problems, None)
+            return
+        complete = not any(p.level == ERROR for p in self.settings.problems)
+        with record_index(self.root, self.paths, ctx, use_cache=use_cache, jobs=jobs) as records:
+            problems += records.problems()
+            problems += check_repository(records, RepoContext(ctx.units, ctx.province, recent, complete))
+            errors: set[str] = set()
+            duplicates: set[str] = set()
+            for problem in problems:
+                if problem.level == ERROR:
+                    (duplicates if problem.code == DUPLICATE_ID else errors).update(problem.files)
+            yield Verdicts(problems, records, frozenset(errors), frozenset(duplicates - errors))
+
+    def load(self, rel: str) -> Loaded:
+        """A record file as loaded, judged or not (leak checks look at every record, even broken ones)."""
+        return load_record(self.root, rel)
+
+    def check(self, loaded: Loaded) -> tuple[list[Problem], dict[str, Any] | None]:
+        """Every record rule on a loaded record (a file, or a spreadsheet row): problems and normalised data."""
+        ctx = self.context
+        if ctx is None:
+            self.settings.required()  # raises SettingsInvalid
+            raise AssertionError("unreachable")  # pragma: no cover
+        return check_record(loaded, ctx)
+
+    def normalised(self, rel: str) -> tuple[list[Problem], dict[str, Any] | None]:
+        """The record file's problems and its data as the rules normalise it."""
+        return self.check(self.load(rel))
+
+    def volunteer(self, verdict: Verdict) -> Volunteer | None:
+        """The record behind a verdict as a Volunteer, read once; None when it no longer holds valid data.
+
+        A record that had no problem at all is read as it stands (its bytes
+        are checked against the verdict's hash); one with warnings is
+        normalised by the rules again, as the verdict was.
+        """
+        loaded = self.load(verdict.rel)
+        if verdict.stored.clean and loaded.raw is not None and cache.digest_bytes(loaded.raw) == verdict.stored.digest:
+            data = dict(loaded.data or {})
+            for key in DATE_KEYS:
+                if key in data:
+                    data[key] = iso_date(data[key])
+        else:
+            problems, found = self.check(loaded)
+            if found is None or any(p.level == ERROR and p.code != DUPLICATE_ID for p in problems):
+                return None
+            data = found
+        return Volunteer.model_construct(**data)
+
+    def problems_with(self, replacing: dict[str, tuple[dict[str, Any] | None, tuple[int | None, int | None]]],
+                      recent: frozenset[str]) -> list[Problem]:
+        """The repository rules (quotas, duplicates) over the records as they would be with `replacing` written.
+
+        `replacing` maps a record path to its normalised data and where its ID
+        number stands (an import's rows); `recent` names those that are new.
+        """
+        units, province = self.settings.required()
+        ctx = self.context
+        assert ctx is not None  # required() raised otherwise
+        with record_index(self.root, self.paths, ctx) as existing:  # validate's cache, where it is fresh
+            entries = [entry for entry in existing if entry.rel not in replacing]
+        entries += [Entry.of(rel, data, at) for rel, (data, at) in replacing.items()]
+        return check_repository(entries, RepoContext(units, province, recent))
+
+
+__all__ = ["COUNTED", "HAS_ERRORS", "STATUSES", "TO_VERIFY", "Repository", "Verdict", "Verdicts"]
