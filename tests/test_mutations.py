@@ -10,8 +10,8 @@ import pytest
 from conftest import make_repo, record_file
 from pingan import demo, settings
 from pingan.idcard import check_char
-from pingan.validate import check_file, load_settings, validate
 from pingan.rules import Context
+from pingan.validate import check_file, load_settings, validate
 from pingan.yamlio import dump_record
 
 
