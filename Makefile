@@ -63,7 +63,7 @@ schema: venv  ## 由数据模型重新生成 schemas/*.schema.json
 	$(BIN)/pingan schema --out schemas
 
 clean:  ## 删除生成的文件（保留 .venv）
-	rm -rf build site docs/generated docs/stories/posts/demo .pytest_cache test-output
+	rm -rf build site docs/generated docs/stories/posts/demo .pytest_cache .mypy_cache .ruff_cache test-output
 
 # The public site (issue 6). ROOT: the data repository; STORIES: extra story folders (the demo's samples);
 # SITE_URL: the published address, used by 404.html and the sitemap only (pages link relatively).
