@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo test bench schema clean site leak-check serve ci-rosters ci-import
+.PHONY: help venv dev-venv system-deps demo lint test bench schema clean site leak-check serve ci-rosters ci-import
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,7 +46,12 @@ demo: venv  ## 用 30000 条虚构记录走完整流程：校验、加密名单�
 	@echo "预览网站：    make serve ROOT=$(DEMO)/repo STORIES=demo/stories（修改页面后自动刷新）"
 	@echo "              或 $(PYTHON) -m http.server -d $(DEMO)/site，再打开 http://127.0.0.1:8000/"
 
-test: dev-venv system-deps node_modules/.installed  ## 运行全部测试
+lint: dev-venv  ## 代码检查：ruff、mypy、import-linter（模块依赖约定写在 .importlinter 中）
+	$(BIN)/ruff check pingan scripts tests
+	$(BIN)/mypy
+	if [ -f .importlinter ]; then $(BIN)/lint-imports; fi
+
+test: dev-venv system-deps node_modules/.installed lint  ## 运行全部测试
 	$(BIN)/python -m pytest
 
 bench: dev-venv  ## 运行性能基准（完整规模，需要较长时间）
@@ -58,7 +63,7 @@ schema: venv  ## 由数据模型重新生成 schemas/*.schema.json
 	$(BIN)/pingan schema --out schemas
 
 clean:  ## 删除生成的文件（保留 .venv）
-	rm -rf build site docs/generated docs/stories/posts/demo .pytest_cache test-output
+	rm -rf build site docs/generated docs/stories/posts/demo .pytest_cache .mypy_cache .ruff_cache test-output
 
 # The public site (issue 6). ROOT: the data repository; STORIES: extra story folders (the demo's samples);
 # SITE_URL: the published address, used by 404.html and the sitemap only (pages link relatively).

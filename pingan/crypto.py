@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 #: The first eight bytes of an OLE2 compound file, the container of an encrypted OOXML file.
@@ -25,13 +26,13 @@ class PlaintextInCI(Exception):
     """No password was given while running in CI: plaintext personal data would be published."""
 
 
-def in_ci(environ: dict[str, str] | None = None) -> bool:
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
     """True when the `CI` variable is set to anything but empty, `false` or `0` (GitHub and GitLab set it)."""
     value = (os.environ if environ is None else environ).get("CI", "").strip().lower()
     return value not in ("", "false", "0")
 
 
-def password_from_env(variable: str | None, environ: dict[str, str] | None = None) -> str | None:
+def password_from_env(variable: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The password held in `variable`; None when no variable was named and plaintext is allowed here.
 
     Raises PasswordMissing for a named but unset or empty variable (a usage

@@ -13,7 +13,6 @@ from datetime import date
 
 from . import codelists
 
-
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -23,7 +23,9 @@ from .problems import Problem
 from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
 
 try:
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser  # what yaml.cyaml re-exports (its stubs' __all__ leaves it out)
+
+    _Parser: type[CParser] | type[yaml.SafeLoader] = CParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _Parser = yaml.SafeLoader
 
@@ -78,6 +80,18 @@ class Loaded:
                 return self.marks[path]
             path = path[:-1]
         return self.marks.get((), (None, None))
+
+
+class _Mark(Protocol):
+    """A parser position (libyaml's and pure-Python PyYAML's marks alike); 0-based."""
+
+    line: int
+    column: int
+
+
+def _line_col(mark: _Mark | None) -> tuple[int | None, int | None]:
+    """1-based line and column of a parser position; (None, None) without one."""
+    return (mark.line + 1, mark.column + 1) if mark else (None, None)
 
 
 class _Refused(Exception):
@@ -222,16 +236,16 @@ class _Builder:
             became, advice = f"小数 {_CONSTRUCTOR.construct_yaml_float(node)!r}", f'请加引号写成 "{text}"'
         elif tag == _TIMESTAMP:
             try:
-                value = date(int(text[:4]), int(text[5:7]), int(text[8:])) if is_date \
+                when = date(int(text[:4]), int(text[5:7]), int(text[8:])) if is_date \
                     else _CONSTRUCTOR.construct_yaml_timestamp(node)
             except ValueError:  # the form of a date, but no such day (2015-02-30)
                 self.problem("YML014", mark, field_, text=text)
                 return text
-            if isinstance(value, datetime):
-                if value.tzinfo is not None:
-                    value = value.astimezone(TIMEZONE)
-                return value.date()
-            return value
+            if isinstance(when, datetime):
+                if when.tzinfo is not None:
+                    when = when.astimezone(TIMEZONE)
+                return when.date()
+            return when
         else:  # text, or "<<" and "=", which YAML 1.1 names but gives no value: the text as written
             return text
         self.problem("YML012", mark, field_, text=text, became=became, advice=advice)
@@ -293,15 +307,14 @@ def load_yaml(path: str | Path, rel: str, text_keys: frozenset[str] = frozenset(
         get()  # DocumentEnd
         after = get()
         if isinstance(after, yaml.DocumentStartEvent):
-            return refuse("YML005", after.start_mark.line + 1, after.start_mark.column + 1)
+            return refuse("YML005", *_line_col(after.start_mark))
     except _Refused:
         return loaded
     except RecursionError:  # nested deeper than Python's stack, though within libyaml's limit
         return refuse("YML003", detail=_TOO_DEEP)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return refuse("YML003", line, col, detail=_syntax_detail(exc))
+        return refuse("YML003", *_line_col(mark), detail=_syntax_detail(exc))
     finally:
         parser.dispose()
     if value is None:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic.json_schema import JsonDict
 
 from . import codelists as cl
 
@@ -28,12 +29,12 @@ def iso_date(value: object) -> object:
 CalendarDate = Annotated[date, BeforeValidator(iso_date), Strict(),
                          WithJsonSchema({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]})]
 # Digits may stand unquoted in YAML when they read back losslessly.
-_DIGITS = {"type": ["string", "integer"]}
+_DIGITS: JsonDict = {"type": ["string", "integer"]}
 ShortText = Annotated[str, Strict(), Field(min_length=1, max_length=30)]
 
 
 def _codes(choices: tuple[str, ...]) -> object:
-    return Literal[choices]  # type: ignore[valid-type]
+    return Literal[choices]
 
 
 _OTHER = f"^{cl.OTHER_PREFIX} ?\\S.*$"

@@ -1,6 +1,7 @@
 """Problems are values: rules yield them, reporters render them, nothing raises them."""
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -22,7 +23,8 @@ class Problem:
     field: str | None
     message: str
     #: Every file the problem is about (repository rules name several); empty means just `file`.
-    involves: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # dataclasses.field: in this class body the name `field` is the attribute above (for type checkers).
+    involves: frozenset[str] = dataclasses.field(default=frozenset(), compare=False, repr=False)
 
     @property
     def files(self) -> frozenset[str]:

@@ -7,7 +7,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import yaml
 
 from conftest import PROJECT

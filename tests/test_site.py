@@ -12,7 +12,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import psutil
 import pytest
 
-from conftest import PROJECT, make_repo
+from conftest import PROJECT
 from pingan import cli, site
 from pingan.charts import bar_chart, painters
 from pingan.stories import check_stories, read_stories
