@@ -18,8 +18,8 @@ from typing import Any
 
 from . import codelists as cl
 from . import idcard, settings
-from .model import Unit
 from .dates import anniversary
+from .model import Unit
 from .phones import is_mobile
 from .yamlio import dump_record
 

@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from . import catalogue
+from .gate import login_key
 from .importer import Outcome, import_file, row_line, sorted_problems
 from .problems import ERROR, Problem
-from .gate import login_key
 from .reader import load_settings
 
 IMPORTS_DIR = "imports"

@@ -20,7 +20,6 @@ from typing import Any
 
 from . import catalogue, settings
 from .crypto import is_encrypted
-from .errors import UnknownUnit
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
@@ -321,7 +320,7 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     outcome.problems += _repository_problems(repo, checked, outcome)
     if not outcome.valid:
         return outcome
-    for row, rel, data in checked:
+    for _row, rel, data in checked:
         target = root / rel
         if target.is_file():
             existing = repo.normalised(rel)[1]

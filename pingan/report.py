@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator
 
 from .catalogue import CATALOGUE
-from .reader import COUNTED, HAS_ERRORS, TO_VERIFY
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
+from .reader import COUNTED, HAS_ERRORS, TO_VERIFY
 
 GITHUB_ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_ROWS = 1000

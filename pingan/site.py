@@ -28,8 +28,8 @@ from pathlib import Path
 from . import settings, stats
 from .charts import painters
 from .model import Province, Unit
-from .reader import JOBS, Repository
 from .problems import ERROR, Problem
+from .reader import JOBS, Repository
 from .stories import NameDigests, Story, check_stories, read_stories, site_vocabulary
 
 GENERATED = "generated"

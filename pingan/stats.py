@@ -21,7 +21,6 @@ inequality instead, whose exact ranges are interval arithmetic.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field

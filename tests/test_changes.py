@@ -8,8 +8,17 @@ from pathlib import Path
 import pytest
 
 from pingan.errors import ChangesUnavailable
-from pingan.reader.changes import (ADDED, DELETED, MODIFIED, RENAMED, Change, added, changed_files, parse_name_status,
-                                   touched)
+from pingan.reader.changes import (
+    ADDED,
+    DELETED,
+    MODIFIED,
+    RENAMED,
+    Change,
+    added,
+    changed_files,
+    parse_name_status,
+    touched,
+)
 
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
        "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}

@@ -9,10 +9,17 @@ import pytest
 
 from conftest import make_repo, record_file, valid_record
 from pingan.model import Unit
-from pingan.rules import Context
-from pingan.rules.repository import (Entry, RepoContext, duplicate_ids, province_quota, same_person, scan_records,
-                                     unit_quotas)
 from pingan.reader import load_settings
+from pingan.rules import Context
+from pingan.rules.repository import (
+    Entry,
+    RepoContext,
+    duplicate_ids,
+    province_quota,
+    same_person,
+    scan_records,
+    unit_quotas,
+)
 from pingan.validate import validate
 
 

@@ -8,8 +8,6 @@ only one value remains possible.
 """
 from __future__ import annotations
 
-import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +18,7 @@ from hypothesis import strategies as st
 from conftest import make_repo, record_file, valid_record
 from pingan import codelists as cl
 from pingan import stats
-from pingan.reader import Repository, name_digest
-from pingan.reader import load_settings
+from pingan.reader import Repository, load_settings, name_digest
 
 PROJECT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(PROJECT)

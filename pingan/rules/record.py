@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 
 import phonenumbers
 
 from .. import codelists, idcard
 from ..dates import age_on, anniversary
-from ..phones import is_mobile
 from ..model import DATE_KEYS, Volunteer, iso_date
+from ..phones import is_mobile
 from ..problems import Problem
 from .context import Context, RecordView
 from .schema import model_problems
