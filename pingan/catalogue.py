@@ -225,6 +225,39 @@ CATALOGUE.update(_entries(
      "取得本人书面同意后把姓名和同意日期列入“人物”；没有同意的，从正文中删去姓名。", "正文写到登记在册的志愿者，人物中没有"),
 ))
 
+@dataclass(frozen=True)
+class Family:
+    """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
+
+    prefix: str
+    title: str
+    #: Which command reports these codes, when it is not `pingan validate` (shown under the heading).
+    note: str = ""
+
+
+#: Every code prefix with its Chinese title, in the order of the error-code reference page.
+FAMILIES: tuple[Family, ...] = (
+    Family("YML", "文件与 YAML 格式"), Family("UNI", "单位设置"), Family("REC", "记录结构与编号"),
+    Family("CL", "代码表"), Family("IND", "行业"), Family("NAM", "姓名"), Family("ID", "身份证号码"),
+    Family("AGE", "年龄"), Family("RES", "户籍与居住"), Family("PHN", "电话"), Family("QQ", "QQ"),
+    Family("ARE", "所在地区"), Family("DAT", "日期"), Family("CON", "同意与核实"),
+    Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"),
+    Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
+    Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),
+)
+
+
+def prefix_of(code: str) -> str:
+    """The letters a code starts with: "ID" for ID003."""
+    return code.rstrip("0123456789")
+
+
+def family_of(code: str) -> Family | None:
+    """The family a code belongs to (None for a prefix the family table does not list)."""
+    prefix = prefix_of(code)
+    return next((family for family in FAMILIES if family.prefix == prefix), None)
+
+
 class UnknownCode(KeyError):
     """A rule asked for a code that the catalogue does not define."""
 
@@ -252,4 +285,5 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
-__all__ = ["CATALOGUE", "Entry", "Verbatim", "make", "ERROR", "WARNING", "NOTICE"]
+__all__ = ["CATALOGUE", "FAMILIES", "Entry", "Family", "family_of", "prefix_of", "Verbatim", "make",
+           "ERROR", "WARNING", "NOTICE"]
