@@ -231,6 +231,15 @@ CATALOGUE.update(_entries(
      "取得本人书面同意后把姓名和同意日期列入“人物”；没有同意的，从正文中删去姓名。", "正文写到登记在册的志愿者，人物中没有"),
 ))
 
+
+# The built site before publishing (`pingan leak-check`): no record's personal data may appear in it
+CATALOGUE.update(_entries(
+    ("LEK001", ERROR, "网站中发现个人信息", "发现{kind} {shown}（记录 {record}）",
+     "从写出这项信息的页面或事迹中删去它（身份证号码、电话、QQ 和住址一律不公开；姓名须本人书面同意，"
+     "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。",
+     "事迹正文中写出了志愿者的手机号码"),
+))
+
 @dataclass(frozen=True)
 class Family:
     """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
@@ -250,6 +259,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"),
     Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
     Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),
+    Family("LEK", "网站泄露检查", "由 `pingan leak-check` 在发布前检查生成的网站时报告。"),
 )
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import PurePath
+from typing import TYPE_CHECKING
 
+from . import catalogue
 from .catalogue import CATALOGUE
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
+
+if TYPE_CHECKING:
+    from .leak import Hit
 
 GITHUB_ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_ROWS = 1000
@@ -19,6 +25,17 @@ def location(p: Problem) -> str:
 def text_line(p: Problem) -> str:
     """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"""
     return f"{location(p)}: {p.level} [{p.code}] {p.message}"
+
+
+def leak_problem(site: PurePath | str, hit: Hit) -> Problem:
+    """A `pingan leak-check` hit as catalogue problem LEK001, located at the output file in the built site."""
+    file = f"{PurePath(site).as_posix().rstrip('/')}/{hit.file}"
+    return catalogue.make("LEK001", file, hit.kind, kind=hit.kind, shown=hit.shown, record=hit.record)
+
+
+def leak_line(site: PurePath | str, hit: Hit) -> str:
+    """site/extra.csv: 错误 [LEK001] 发现身份证号码 140121********1019（记录 taiyuan-00001）"""
+    return text_line(leak_problem(site, hit))
 
 
 def summary(report: Report) -> str:
