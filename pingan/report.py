@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import catalogue
 from .catalogue import CATALOGUE
+from .markdown_cells import escape_cell
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
 
 if TYPE_CHECKING:
@@ -79,18 +80,14 @@ def render_github(report: Report) -> Iterator[str]:
     yield summary(report)
 
 
-def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-
-
 def step_summary(report: Report) -> str:
     """A Markdown table of every problem (capped) for $GITHUB_STEP_SUMMARY."""
     problems = report.sorted()
     lines = ["## 青年平安志愿者数据校验", "", summary(report), ""]
     if problems:
         lines += ["| 级别 | 代码 | 文件 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {p.level} | {p.code} | {_cell(p.file)} | {_cell(p.line)} | {_cell(p.col)} | {_cell(p.field)} "
-                  f"| {_cell(p.message)} |" for p in problems[:STEP_SUMMARY_ROWS]]
+        lines += ["| " + " | ".join(escape_cell(part) for part in (p.level, p.code, p.file, p.line, p.col, p.field, p.message))
+                  + " |" for p in problems[:STEP_SUMMARY_ROWS]]
         if len(problems) > STEP_SUMMARY_ROWS:
             lines += ["", f"另有 {len(problems) - STEP_SUMMARY_ROWS} 个问题未列出，请在本地运行 pingan validate 查看全部。"]
     return "\n".join(lines) + "\n"

@@ -81,3 +81,11 @@ def test_leak_line_is_the_old_leak_check_line_with_a_catalogue_code() -> None:
                 leak.Hit("a/b.html", leak.ADDRESS, "taiyuan-00004", leak.mask(leak.ADDRESS, "太原市小店区某街道 12 号"))):
         old = f"{site.as_posix().rstrip('/')}/{hit.file}: 错误 [LEAK] 发现{hit.kind} {hit.shown}（记录 {hit.record}）"
         assert leak_line(site, hit) == old.replace("[LEAK]", "[LEK001]")
+
+
+def test_step_summary_cells_are_literal_markdown() -> None:
+    problem = catalogue.make("YML010", "data/volunteers/taiyuan/a_b.yaml", "QQ|x", 2, 1, tag="<details>|*x*\n")
+    row = step_summary(Report(files=1, problems=[problem])).splitlines()[-1]
+    assert row == ("| 错误 | YML010 | data/volunteers/taiyuan/a\\_b.yaml | 2 | 1 | QQ&#124;x "
+                   "| 不允许使用 YAML 标签 &lt;details&gt;&#124;\\*x\\*  |")  # the newline is a space
+    assert row.count(" | ") == 6
