@@ -12,6 +12,10 @@ from .problems import ERROR, NOTICE, WARNING, Problem
 from .settings import MAX_ECHO_CHARS
 
 
+#: How a suggestion fills the {hint} blank of a template (“did you mean”); the blank is empty without one.
+SUGGESTION = "，是不是“{suggestion}”？"
+
+
 @dataclass(frozen=True)
 class Entry:
     code: str
@@ -20,9 +24,11 @@ class Entry:
     template: str
     fix: str
     example: str
+    #: What fills {hint} when a rule passes suggestion=…; only templates with a {hint} blank use it.
+    hint: str = SUGGESTION
 
 
-def _entries(*rows: tuple[str, str, str, str, str, str]) -> dict[str, Entry]:
+def _entries(*rows: tuple[str, ...]) -> dict[str, Entry]:
     return {row[0]: Entry(*row) for row in rows}
 
 
@@ -122,7 +128,7 @@ CATALOGUE: dict[str, Entry] = _entries(
      "删除“在晋居住起始日期”一行。", "身份证号码 14 开头，又填写了在晋居住起始日期"),
     # Contacts
     ("PHN001", ERROR, "手机号码格式不对", "手机号码应写成 11 位数字{hint}",
-     "只写 11 位数字，不加 +86、空格或横线。", "手机: 138-1234-5678"),
+     "只写 11 位数字，不加 +86、空格或横线。", "手机: 138-1234-5678", "，如 {suggestion}"),
     ("PHN002", ERROR, "不是有效的手机号码", "{value} 不是有效的中国大陆手机号码",
      "核对号码；固定电话请写在“固定电话”中。", "手机: 12345678901"),
     ("PHN003", ERROR, "固定电话无效", "固定电话“{value}”无效，应写成“区号-号码”，如 0351-4182850",
@@ -225,6 +231,49 @@ CATALOGUE.update(_entries(
      "取得本人书面同意后把姓名和同意日期列入“人物”；没有同意的，从正文中删去姓名。", "正文写到登记在册的志愿者，人物中没有"),
 ))
 
+
+# The built site before publishing (`pingan leak-check`): no record's personal data may appear in it
+CATALOGUE.update(_entries(
+    ("LEK001", ERROR, "网站中发现个人信息", "发现{kind} {shown}（记录 {record}）",
+     "从写出这项信息的页面或事迹中删去它（身份证号码、电话、QQ 和住址一律不公开；姓名须本人书面同意，"
+     "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。",
+     "事迹正文中写出了志愿者的手机号码"),
+))
+
+@dataclass(frozen=True)
+class Family:
+    """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
+
+    prefix: str
+    title: str
+    #: Which command reports these codes, when it is not `pingan validate` (shown under the heading).
+    note: str = ""
+
+
+#: Every code prefix with its Chinese title, in the order of the error-code reference page.
+FAMILIES: tuple[Family, ...] = (
+    Family("YML", "文件与 YAML 格式"), Family("UNI", "单位设置"), Family("REC", "记录结构与编号"),
+    Family("CL", "代码表"), Family("IND", "行业"), Family("NAM", "姓名"), Family("ID", "身份证号码"),
+    Family("AGE", "年龄"), Family("RES", "户籍与居住"), Family("PHN", "电话"), Family("QQ", "QQ"),
+    Family("ARE", "所在地区"), Family("DAT", "日期"), Family("CON", "同意与核实"),
+    Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"),
+    Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
+    Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),
+    Family("LEK", "网站泄露检查", "由 `pingan leak-check` 在发布前检查生成的网站时报告。"),
+)
+
+
+def prefix_of(code: str) -> str:
+    """The letters a code starts with: "ID" for ID003."""
+    return code.rstrip("0123456789")
+
+
+def family_of(code: str) -> Family | None:
+    """The family a code belongs to (None for a prefix the family table does not list)."""
+    prefix = prefix_of(code)
+    return next((family for family in FAMILIES if family.prefix == prefix), None)
+
+
 class UnknownCode(KeyError):
     """A rule asked for a code that the catalogue does not define."""
 
@@ -241,15 +290,31 @@ def _echo(value: object) -> str:
     return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 1] + "…"
 
 
+def hint(code: str, suggestion: object | None) -> str:
+    """What fills the {hint} blank of `code`: the entry's hint with the suggestion echoed, or "" without one."""
+    if suggestion is None or suggestion == "":
+        return ""
+    return Verbatim(CATALOGUE[code].hint.format(suggestion=_echo(suggestion)))
+
+
 def make(code: str, file: str, field: str | None, line: int | None = None, col: int | None = None,
          level: str | None = None, /, **params: object) -> Problem:
-    """A Problem for `code`, its message filled from the catalogue template (params by name)."""
+    """A Problem for `code`, its message filled from the catalogue template (params by name).
+
+    `suggestion=` (a value or None) fills the {hint} blank from the catalogue's hint
+    text. A ready-made `hint=` string is still accepted for callers not yet switched.
+    """
     try:
         entry = CATALOGUE[code]
     except KeyError as exc:
         raise UnknownCode(code) from exc
+    if "suggestion" in params:
+        if "hint" in params:
+            raise TypeError(f"{code}: pass suggestion= or hint=, not both")
+        params["hint"] = hint(code, params.pop("suggestion"))
     message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
-__all__ = ["CATALOGUE", "Entry", "Verbatim", "make", "ERROR", "WARNING", "NOTICE"]
+__all__ = ["CATALOGUE", "FAMILIES", "Entry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
+           "SUGGESTION", "ERROR", "WARNING", "NOTICE"]

@@ -3,14 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .catalogue import CATALOGUE, Entry
+from .catalogue import CATALOGUE, FAMILIES, Entry, Family, family_of
 
-GROUPS = (
-    ("YML", "文件与 YAML 格式"), ("UNI", "单位设置"), ("REC", "记录结构与编号"), ("CL", "代码表"),
-    ("IND", "行业"), ("NAM", "姓名"), ("ID", "身份证号码"), ("AGE", "年龄"), ("RES", "户籍与居住"),
-    ("PHN", "电话"), ("QQ", "QQ"), ("ARE", "所在地区"), ("DAT", "日期"), ("CON", "同意与核实"),
-    ("PLC", "文件位置"), ("QUO", "名额"), ("DUP", "重复登记"), ("AUT", "修改权限"),
-)
 FIELDS = ("title", "template", "fix", "example")
 
 
@@ -29,9 +23,16 @@ def meaning(entry: Entry) -> str:
     return re.sub(r"\{[a-z_]+\}", "…", entry.template)
 
 
-def _group(code: str) -> str:
-    prefix = re.match(r"[A-Z]+", code).group(0)  # type: ignore[union-attr]
-    return next((title for key, title in GROUPS if key == prefix), "其他")
+#: Where a code whose prefix is missing from the family table would be listed (a test keeps it empty).
+OTHER = Family("", "其他")
+
+
+def sections() -> list[tuple[Family, list[str]]]:
+    """The families in page order, each with its codes in catalogue order; empty families left out."""
+    codes: dict[Family, list[str]] = {family: [] for family in (*FAMILIES, OTHER)}
+    for code in CATALOGUE:
+        codes[family_of(code) or OTHER].append(code)
+    return [(family, listed) for family, listed in codes.items() if listed]
 
 
 def render_codes_page() -> str:
@@ -41,23 +42,23 @@ def render_codes_page() -> str:
         "",
         "<!-- 由 `pingan codes --out docs/reference/codes.md` 根据规则目录生成，请勿手工修改。 -->",
         "",
-        "`pingan validate` 报告的每个问题都带有一个代码，如 `[ID003]`。下面按类别列出全部代码：级别、含义、怎样改正和一个例子。",
+        "`pingan validate` 等命令报告的每个问题都带有一个代码，如 `[ID003]`。下面按类别列出全部代码：级别、含义、怎样改正和一个例子。",
         "“错误”会使校验不通过，必须改正；“警告”不影响通过，但应当改正；“提示”是修改之前就已存在的问题，不影响本次合并请求。",
         "",
     ]
-    current = None
-    for code, entry in CATALOGUE.items():
-        group = _group(code)
-        if group != current:
-            lines += [f"## {group}", ""]
-            current = group
-        lines += [
-            f"### {code} {entry.title}",
-            "",
-            f"- **级别**：{entry.level}",
-            f"- **含义**：{_md(meaning(entry))}",
-            f"- **怎样改正**：{_md(entry.fix)}",
-            f"- **例子**：{_md(entry.example)}",
-            "",
-        ]
+    for family, codes in sections():
+        lines += [f"## {family.title}", ""]
+        if family.note:
+            lines += [family.note, ""]
+        for code in codes:
+            entry = CATALOGUE[code]
+            lines += [
+                f"### {code} {entry.title}",
+                "",
+                f"- **级别**：{entry.level}",
+                f"- **含义**：{_md(meaning(entry))}",
+                f"- **怎样改正**：{_md(entry.fix)}",
+                f"- **例子**：{_md(entry.example)}",
+                "",
+            ]
     return "\n".join(lines)

@@ -4,10 +4,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import PurePath
+from typing import TYPE_CHECKING
 
+from . import catalogue
 from .catalogue import CATALOGUE
+from .markdown_cells import escape_cell
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
 from .reader import COUNTED, HAS_ERRORS, TO_VERIFY
+
+if TYPE_CHECKING:
+    from .leak import Hit
 
 GITHUB_ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_ROWS = 1000
@@ -20,6 +27,17 @@ def location(p: Problem) -> str:
 def text_line(p: Problem) -> str:
     """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"""
     return f"{location(p)}: {p.level} [{p.code}] {p.message}"
+
+
+def leak_problem(site: PurePath | str, hit: Hit) -> Problem:
+    """A `pingan leak-check` hit as catalogue problem LEK001, located at the output file in the built site."""
+    file = f"{PurePath(site).as_posix().rstrip('/')}/{hit.file}"
+    return catalogue.make("LEK001", file, hit.kind, kind=hit.kind, shown=hit.shown, record=hit.record)
+
+
+def leak_line(site: PurePath | str, hit: Hit) -> str:
+    """site/extra.csv: 错误 [LEK001] 发现身份证号码 140121********1019（记录 taiyuan-00001）"""
+    return text_line(leak_problem(site, hit))
 
 
 def summary(report: Report) -> str:
@@ -68,18 +86,14 @@ def render_github(report: Report) -> Iterator[str]:
     yield summary(report)
 
 
-def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-
-
 def step_summary(report: Report) -> str:
     """A Markdown table of every problem (capped) for $GITHUB_STEP_SUMMARY."""
     problems = report.sorted()
     lines = ["## 青年平安志愿者数据校验", "", summary(report), ""]
     if problems:
         lines += ["| 级别 | 代码 | 文件 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {p.level} | {p.code} | {_cell(p.file)} | {_cell(p.line)} | {_cell(p.col)} | {_cell(p.field)} "
-                  f"| {_cell(p.message)} |" for p in problems[:STEP_SUMMARY_ROWS]]
+        lines += ["| " + " | ".join(escape_cell(part) for part in (p.level, p.code, p.file, p.line, p.col, p.field, p.message))
+                  + " |" for p in problems[:STEP_SUMMARY_ROWS]]
         if len(problems) > STEP_SUMMARY_ROWS:
             lines += ["", f"另有 {len(problems) - STEP_SUMMARY_ROWS} 个问题未列出，请在本地运行 pingan validate 查看全部。"]
     return "\n".join(lines) + "\n"

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from pingan import catalogue
+from pingan import catalogue, leak
 from pingan.problems import Report
-from pingan.report import github_annotation, render_json, render_text, step_summary, summary, text_line
+from pingan.report import (github_annotation, leak_line, leak_problem, render_json, render_text, step_summary, summary,
+                           text_line)
 
 
 def sample() -> Report:
@@ -59,3 +61,31 @@ def test_messages_mask_id_numbers_and_truncate_values() -> None:
     problem = catalogue.make("REC002", "f.yaml", None, 1, 1, key="140121199001011019" + "长" * 60, hint="")
     assert "140121********1019" in problem.message and "199001011" not in problem.message
     assert "长" * 40 not in problem.message
+
+
+def test_leak_hit_is_catalogue_problem_lek001() -> None:
+    number = "140121199001011019"
+    hit = leak.Hit("stories/posts/a/index.html", leak.ID, "taiyuan-00001", leak.mask(leak.ID, number))
+    problem = leak_problem(Path("site/"), hit)
+    assert (problem.file, problem.line, problem.col, problem.code, problem.level, problem.field) == \
+        ("site/stories/posts/a/index.html", None, None, "LEK001", catalogue.ERROR, leak.ID)
+    line = leak_line("site", hit)
+    assert line == "site/stories/posts/a/index.html: 错误 [LEK001] 发现身份证号码 140121********1019（记录 taiyuan-00001）"
+    assert number not in line and leak_line(Path("site"), hit) == line
+
+
+def test_leak_line_is_the_old_leak_check_line_with_a_catalogue_code() -> None:
+    site = Path("/tmp/built")
+    for hit in (leak.Hit("extra.csv", leak.MOBILE, "datong-00002", leak.mask(leak.MOBILE, "13812345678")),
+                leak.Hit("search/search_index.json", leak.NAME, "taiyuan-00003", leak.mask(leak.NAME, "欧阳娜娜")),
+                leak.Hit("a/b.html", leak.ADDRESS, "taiyuan-00004", leak.mask(leak.ADDRESS, "太原市小店区某街道 12 号"))):
+        old = f"{site.as_posix().rstrip('/')}/{hit.file}: 错误 [LEAK] 发现{hit.kind} {hit.shown}（记录 {hit.record}）"
+        assert leak_line(site, hit) == old.replace("[LEAK]", "[LEK001]")
+
+
+def test_step_summary_cells_are_literal_markdown() -> None:
+    problem = catalogue.make("YML010", "data/volunteers/taiyuan/a_b.yaml", "QQ|x", 2, 1, tag="<details>|*x*\n")
+    row = step_summary(Report(files=1, problems=[problem])).splitlines()[-1]
+    assert row == ("| 错误 | YML010 | data/volunteers/taiyuan/a\\_b.yaml | 2 | 1 | QQ&#124;x "
+                   "| 不允许使用 YAML 标签 &lt;details&gt;&#124;\\*x\\*  |")  # the newline is a space
+    assert row.count(" | ") == 6

@@ -110,8 +110,8 @@ def unit_matches_folder(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     value = rec.data["招募单位"]
     if value not in ctx.units:
         by_name = {unit.name: code for code, unit in ctx.units.items()}
-        hint = by_name.get(value) or codelists.suggest(value, list(ctx.units))
-        yield rec.problem("REC009", "招募单位", value=value, hint=f"，是不是“{hint}”？" if hint else "")
+        suggestion = by_name.get(value) or codelists.suggest(value, list(ctx.units))
+        yield rec.problem("REC009", "招募单位", value=value, suggestion=suggestion)
     elif value != rec.folder:
         yield rec.problem("REC010", "招募单位", value=value, folder=rec.folder)
 
@@ -205,10 +205,9 @@ def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
                 if not rest:
                     yield rec.problem("CL002", (key, index), field=key)
                     break
-            hint = codelists.suggest(item, choices) or ("其它: " + item[2:].lstrip(":： ")
-                                                        if item.startswith(("其它", "其他")) else None)
-            yield rec.problem("CL001", (key, index), field=key, value=item, standard=standard,
-                              hint=f"，是不是“{hint}”？" if hint else "")
+            suggestion = codelists.suggest(item, choices) or ("其它: " + item[2:].lstrip(":： ")
+                                                              if item.startswith(("其它", "其他")) else None)
+            yield rec.problem("CL001", (key, index), field=key, value=item, standard=standard, suggestion=suggestion)
             break
 
 
@@ -221,8 +220,7 @@ def mobile_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     value = rec.data["手机"]
     if not (len(value) == 11 and value.isascii() and value.isdigit()):
         digits = re.sub(r"[\s\-()（）]", "", value).removeprefix("+86")
-        hint = f"，如 {digits}" if len(digits) == 11 and digits.isdigit() else ""
-        yield rec.problem("PHN001", "手机", hint=hint)
+        yield rec.problem("PHN001", "手机", suggestion=digits if len(digits) == 11 and digits.isdigit() else None)
         return
     if not is_mobile(value):
         yield rec.problem("PHN002", "手机", value=value)
@@ -254,9 +252,9 @@ def region_known(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     region = codelists.shanxi_regions().get(value)
     if region is None:
         current = [name for name, r in codelists.shanxi_regions().items() if r.current]
-        hint = next((name for name in current if value and name.endswith(value)), None) or \
+        suggestion = next((name for name in current if value and name.endswith(value)), None) or \
             codelists.suggest(value, current)
-        yield rec.problem("ARE001", "所在地区", value=value, hint=f"，是不是“{hint}”？" if hint else "")
+        yield rec.problem("ARE001", "所在地区", value=value, suggestion=suggestion)
     elif not region.current:
         yield rec.problem("ARE002", "所在地区", value=value)
 

@@ -49,15 +49,13 @@ def model_problems(model: type[BaseModel], rec: RecordView) -> Iterator[Problem]
         key, kind, value = str(loc[0]), error["type"], error.get("input")
         rec.reported.add(key)
         if kind == "extra_forbidden":
-            hint = codelists.suggest(key, aliases)
-            yield rec.problem("REC002", loc, at_key=True, key=key, hint=f"，是不是“{hint}”？" if hint else "")
+            yield rec.problem("REC002", loc, at_key=True, key=key, suggestion=codelists.suggest(key, aliases))
         elif kind == "missing" or (value is None and len(loc) == 1) or (value == "" and len(loc) == 1):
             yield rec.problem("REC001", loc, field=key)
         elif kind == "literal_error":
             choices, standard = codelists.CODE_LISTS.get(key, ((), "代码表"))
-            hint = codelists.suggest(str(value), choices) if isinstance(value, str) else None
-            yield rec.problem("CL001", loc, field=key, value=value, standard=standard,
-                              hint=f"，是不是“{hint}”？" if hint else "")
+            suggestion = codelists.suggest(str(value), choices) if isinstance(value, str) else None
+            yield rec.problem("CL001", loc, field=key, value=value, standard=standard, suggestion=suggestion)
         elif kind == "string_too_long":
             yield rec.problem("REC004", loc, field=key, limit=error["ctx"]["max_length"], length=len(value))
         elif kind == "too_short" and isinstance(value, list):
