@@ -19,8 +19,9 @@ into the same two workbooks: the province roster (汇总 with every record, an
 empty 名额完成情况, then one sheet per unit in pingan's order, the 11 columns of
 Attachment 4) and the insurance list (7 columns). The two alternate, the median
 of --e2e-rounds runs of each counts. One encrypted roster run is shown for
-reference. The end-to-end verdict (target ≤ 1.2×) is printed, not part of the
-exit status.
+reference. The end-to-end verdict (target ≤ 1.2×) is printed on wall time and
+on CPU time (both are single processes; CPU time is the steadier of the two
+on a busy machine); it is not part of the exit status.
 
 Usage: scripts/bench_roster.py [--count 30000] [--huge 300000] [--no-huge] [--rounds 3]
                                [--no-e2e] [--e2e-rounds 3]
@@ -332,7 +333,11 @@ def print_end_to_end(count: int, rounds: int, e2e: dict) -> None:
     ratio = e2e["pingan"]["wall"] / e2e["bare"]["wall"]
     print(f"ratio pingan roster (warm) / baseline (wall): {ratio:.2f}; CPU-time ratio "
           f"{e2e['pingan']['cpu'] / e2e['bare']['cpu']:.2f}")
-    print(f"{count:>8}: {f'pingan roster (warm) ≤ {E2E_TARGET}× baseline':<36} {'达标' if ratio <= E2E_TARGET else '未达标'}")
+    # Wall time is what a user waits for; CPU time (pingan roster is one process, and so is the baseline)
+    # is what the same work costs when other work on a shared machine stretches the wall time of single runs.
+    for basis, times in (("wall", ratio), ("CPU", e2e["pingan"]["cpu"] / e2e["bare"]["cpu"])):
+        print(f"{count:>8}: {f'pingan roster (warm) ≤ {E2E_TARGET}× baseline, {basis} time':<44} "
+              f"{'达标' if times <= E2E_TARGET else '未达标'}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,4 +26,6 @@ def test_bench_roster_smoke() -> None:
     assert re.search(r"^pingan roster \(warm, not encrypted\) .* 300 ", done.stdout, re.MULTILINE), done.stdout
     assert "warning:" not in done.stdout
     assert re.search(r"^ratio pingan roster \(warm\) / baseline \(wall\): \d+\.\d\d", done.stdout, re.MULTILINE), done.stdout
-    assert re.search(r"^ +300: pingan roster \(warm\) ≤ 1\.2× baseline +(达标|未达标)$", done.stdout, re.MULTILINE), done.stdout
+    for basis in ("wall", "CPU"):
+        assert re.search(rf"^ +300: pingan roster \(warm\) ≤ 1\.2× baseline, {basis} time +(达标|未达标)$", done.stdout,
+                         re.MULTILINE), done.stdout
