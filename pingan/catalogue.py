@@ -11,7 +11,6 @@ from . import idcard
 from .problems import ERROR, NOTICE, WARNING, Problem
 from .settings import MAX_ECHO_CHARS
 
-
 #: How a suggestion fills the {hint} blank of a template (“did you mean”); the blank is empty without one.
 SUGGESTION = "，是不是“{suggestion}”？"
 

@@ -578,7 +578,7 @@ def _leak_args(parser: argparse.ArgumentParser) -> None:
 @command("leak-check", _leak_args)
 def cmd_leak_check(args: argparse.Namespace) -> int:
     """检查已生成的网站中有没有志愿者的身份证号码、电话、QQ、住址和姓名（发布前必须通过）。"""
-    from . import leak
+    from . import leak, report
 
     root = resolve_root(args.root)
     site_dir = Path(args.site)
@@ -587,7 +587,7 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     sources = _site_sources(root, args.sources)
     hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
     for hit in hits:
-        print(f"{site_dir.as_posix().rstrip('/')}/{hit.file}: 错误 [LEAK] 发现{hit.kind} {hit.shown}（记录 {hit.record}）")
+        print(report.leak_line(site_dir, hit))
     if hits:
         print(f"泄露检查未通过：在网站中发现 {len(hits)} 处个人信息，不能发布。")
         return EXIT_PROBLEMS

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import catalogue
 from .gate import login_key
 from .importer import Outcome, import_file, row_line, sorted_problems
+from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
 from .reader import load_settings
 
@@ -104,17 +105,13 @@ def run_pending(root: Path, *, apply: bool = False, today: date | None = None, a
     return pending
 
 
-def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
-
-
 def step_summary(pending: Pending, applied: bool) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY (or a GitLab job log): one table of row errors per workbook."""
     lines = ["## Excel 批量导入", ""]
     if not pending.files and not pending.problems:
         return "\n".join(lines + ["imports/ 中没有待导入的文件。", ""])
     for problem in pending.problems:
-        lines.append(f"- **{problem.level}** {_cell(problem.message)}")
+        lines.append(f"- **{problem.level}** {escape_cell(problem.message)}")
     if pending.problems:
         lines.append("")
     for outcome in pending.outcomes:
@@ -132,7 +129,7 @@ def step_summary(pending: Pending, applied: bool) -> str:
         shown = sorted_problems(outcome.problems)
         if shown:
             lines += ["", "| 级别 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- |"]
-            lines += [f"| {p.level} | {_cell(p.line)} | {_cell(p.col)} | {_cell(p.field)} | {_cell(p.message)} |"
+            lines += [f"| {p.level} | {escape_cell(p.line)} | {escape_cell(p.col)} | {escape_cell(p.field)} | {escape_cell(p.message)} |"
                       for p in shown[:1000]]
         lines.append("")
     return "\n".join(lines) + "\n"

@@ -146,9 +146,8 @@ def read_table(path: Path, source: str) -> Sheet:
         elif name not in allowed:
             from .codelists import suggest
 
-            hint = suggest(name, list(allowed))
             table.problems.append(_file_problem(source, "XLS003", header_line, col, header=name,
-                                                hint=f"，是不是“{hint}”？" if hint else ""))
+                                                suggestion=suggest(name, list(allowed))))
         else:
             table.columns[name] = col
     missing = [key for key in COLUMNS if key not in table.columns]

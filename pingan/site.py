@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import settings, stats
 from .charts import painters
+from .markdown_cells import escape_cell as cell
 from .model import Province, Unit
 from .problems import ERROR, Problem
 from .reader import JOBS, Repository
@@ -85,14 +86,6 @@ def site_sources(root: Path, explicit: Path | None = None) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # Markdown of the data pages
-
-def cell(text: object) -> str:
-    """Text safe inside a Markdown table cell (no HTML, no column break, no emphasis)."""
-    escaped = html.escape(str(text), quote=False).replace("|", "&#124;")
-    for ch in "\\*_`[]":
-        escaped = escaped.replace(ch, "\\" + ch)
-    return escaped.replace("\n", " ")
-
 
 def long_date(day: date) -> str:
     return f"{day.year} 年 {day.month} 月 {day.day} 日"

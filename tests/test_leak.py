@@ -99,4 +99,4 @@ def test_cli_leak_check(demo_site: tuple[Path, Path], site_copy: Path, canary: d
     assert cli.main([*base, "--site", str(site_copy)]) == 1
     first = capsys.readouterr().out.splitlines()[0]
     masked = canary["身份证号码"][:6] + "********" + canary["身份证号码"][-4:]
-    assert first == f"{site_copy.as_posix()}/extra.csv: 错误 [LEAK] 发现身份证号码 {masked}（记录 {canary['编号']}）"
+    assert first == f"{site_copy.as_posix()}/extra.csv: 错误 [LEK001] 发现身份证号码 {masked}（记录 {canary['编号']}）"

@@ -6,8 +6,16 @@ from pathlib import Path
 
 from pingan import catalogue, leak
 from pingan.problems import Report
-from pingan.report import (github_annotation, leak_line, leak_problem, render_json, render_text, step_summary, summary,
-                           text_line)
+from pingan.report import (
+    github_annotation,
+    leak_line,
+    leak_problem,
+    render_json,
+    render_text,
+    step_summary,
+    summary,
+    text_line,
+)
 
 
 def sample() -> Report:
