@@ -8,9 +8,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, settings
+
+if TYPE_CHECKING:
+    from .importer import Outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_CONTINUE = 0, 1, 2, 3
 
@@ -34,8 +39,10 @@ def _chinese(message: str) -> str:
     return _ARGPARSE_CHINESE.get(message, message)
 
 
-argparse._ = _chinese  # type: ignore[attr-defined]  # argparse looks its strings up through gettext
-argparse.ngettext = lambda s, p, n: _chinese(s if n == 1 else p)  # type: ignore[attr-defined]
+def _speak_chinese() -> None:
+    """argparse looks its own strings up through gettext: answer them in Chinese (done when the parser is built)."""
+    argparse._ = _chinese  # type: ignore[attr-defined]
+    argparse.ngettext = lambda s, p, n: _chinese(s if n == 1 else p)  # type: ignore[attr-defined]
 
 
 class Stop(Exception):
@@ -59,7 +66,7 @@ def resolve_root(value: str | None) -> Path:
     return found
 
 
-def _today_or_stop() -> object:
+def _today_or_stop() -> date:
     try:
         return settings.today()
     except settings.BadToday as exc:
@@ -69,7 +76,10 @@ def _today_or_stop() -> object:
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
-def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None]):
+Handler = Callable[[argparse.Namespace], int]
+
+
+def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None]) -> Callable[[Handler], Handler]:
     """Register a sub-command: its docstring is its help text."""
     def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
         COMMANDS[name] = (add_arguments, func)
@@ -110,6 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from . import report
     from .errors import ChangesUnavailable, NotARepository
     from .fix import fix_pragma
+    from .problems import Report
     from .validate import validate
 
     root = resolve_root(args.root)
@@ -120,7 +131,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise Stop(EXIT_USAGE, "PATH 与 --changed-since 不能同时使用。")
     paths = [_repo_path(raw, root) for raw in args.paths]
 
-    def run() -> object:
+    def run() -> Report:
         return validate(root, paths or None, today=today, changed_since=args.changed_since,
                         author=args.author, use_cache=not args.no_cache)
     try:
@@ -258,9 +269,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 # --- Excel: rosters, forms, the entry template and import (issue 5) -------------------------
 
-def _iso_day(value: str) -> object:
-    from datetime import date
-
+def _iso_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -426,21 +435,21 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="只检查并列出将要写入的文件，不写入")
 
 
-def _print_outcome(outcome: object, dry_run: bool) -> None:
+def _print_outcome(outcome: Outcome, dry_run: bool) -> None:
     from .importer import row_line, sorted_problems
 
-    for problem in sorted_problems(outcome.problems):  # type: ignore[attr-defined]
-        print(f"{outcome.source} {problem.level}：{row_line(problem)}")  # type: ignore[attr-defined]
-    if not outcome.valid:  # type: ignore[attr-defined]
-        errors = sum(1 for p in outcome.problems if p.level == "错误")  # type: ignore[attr-defined]
-        print(f"{outcome.source}：共 {outcome.rows} 行，{errors} 个错误；没有写入任何记录，请改正后重新导入。")  # type: ignore[attr-defined]
+    for problem in sorted_problems(outcome.problems):
+        print(f"{outcome.source} {problem.level}：{row_line(problem)}")
+    if not outcome.valid:
+        errors = sum(1 for p in outcome.problems if p.level == "错误")
+        print(f"{outcome.source}：共 {outcome.rows} 行，{errors} 个错误；没有写入任何记录，请改正后重新导入。")
         return
     verb = "将" if dry_run else "已"
-    for rel, action in outcome.written:  # type: ignore[attr-defined]
+    for rel, action in outcome.written:
         print(f"{verb}{action} {rel}")
-    print(f"{outcome.source}：共 {outcome.rows} 行，{verb}新增 "  # type: ignore[attr-defined]
-          f"{sum(1 for _, a in outcome.written if a == '新增')} 条、{verb}更新 "  # type: ignore[attr-defined]
-          f"{sum(1 for _, a in outcome.written if a == '更新')} 条，{outcome.unchanged} 条没有变化。")  # type: ignore[attr-defined]
+    print(f"{outcome.source}：共 {outcome.rows} 行，{verb}新增 "
+          f"{sum(1 for _, a in outcome.written if a == '新增')} 条、{verb}更新 "
+          f"{sum(1 for _, a in outcome.written if a == '更新')} 条，{outcome.unchanged} 条没有变化。")
 
 
 @command("import", _import_args)
@@ -454,7 +463,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise Stop(EXIT_USAGE, f"找不到文件 {args.file}。")
     try:
-        outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())  # type: ignore[arg-type]
+        outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except UnknownUnit as exc:
@@ -479,7 +488,7 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     try:
-        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop(),  # type: ignore[arg-type]
+        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop(),
                                         author=args.author)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
@@ -596,6 +605,7 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _speak_chinese()
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
     parser.add_argument("--version", action="version", version=f"pingan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")

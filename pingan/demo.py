@@ -7,9 +7,9 @@ and version always give the same bytes.
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -68,7 +68,7 @@ class _People:
         self.ids: set[str] = set()
         self.phones: set[str] = set()
         regions = [r for r in cl.shanxi_regions().values() if r.current]
-        self.regions_by_city = {}
+        self.regions_by_city: dict[str, list[cl.Region]] = {}
         for r in regions:
             self.regions_by_city.setdefault(r.name.split("市")[0] + "市", []).append(r)
         self.regions = regions
@@ -220,7 +220,7 @@ def commit(out: Path, message: str = "Add synthetic demo data") -> None:
     env = {"GIT_AUTHOR_NAME": "pingan demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
            "GIT_COMMITTER_NAME": "pingan demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid",
            "GIT_AUTHOR_DATE": "2016-12-31T12:00:00+08:00", "GIT_COMMITTER_DATE": "2016-12-31T12:00:00+08:00",
-           "PATH": shutil.os.environ.get("PATH", "")}
+           "PATH": os.environ.get("PATH", "")}
     # No automatic repacking: with 300,000 new objects git would start one in the background, and it
     # would run on during whatever comes next (a benchmark, the demo's own steps).
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "gc.auto=0", "commit", "-q", "-m", message]):

@@ -104,7 +104,7 @@ def _raw_rows(path: Path, source: str) -> tuple[list[list[Any]], list[Problem]]:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged package
         return [], [_file_problem(source, "XLS007", detail=f"工作簿已损坏或格式不受支持（{type(exc).__name__}）")]
-    sheets = [book[DATA_SHEET]] if DATA_SHEET in book.sheetnames else []
+    sheets: list[Any] = [book[DATA_SHEET]] if DATA_SHEET in book.sheetnames else []
     sheets += [ws for ws in book.worksheets if ws.title != DATA_SHEET]
     for sheet in sheets:
         rows = [list(r) for r in sheet.iter_rows(min_row=1, max_col=sheet.max_column, values_only=True)]

@@ -7,7 +7,10 @@ import phonenumbers
 
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 #: Leading digits that parse() strips as a carrier or national prefix in China ("179xx", "0").
-_CARRIER_PREFIX = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").national_prefix_for_parsing)
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+if _CN is None or _CN.national_prefix_for_parsing is None:  # pragma: no cover - phonenumbers always has China
+    raise ImportError("phonenumbers has no metadata for China")
+_CARRIER_PREFIX = re.compile(_CN.national_prefix_for_parsing)
 
 
 def is_mobile(value: str) -> bool:

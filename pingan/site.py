@@ -138,7 +138,8 @@ def render_latest(stories: Iterable[Story]) -> str:
                    key=lambda s: (s.date, s.rel), reverse=True)[:LATEST_STORIES]
     if not dated:
         return "暂无事迹。\n"
-    return "\n".join(f"- {long_date(s.date)}：[{cell(s.title)}]({s.rel.removeprefix('docs/')})" for s in dated) + "\n"
+    return "\n".join(f"- {long_date(s.date)}：[{cell(s.title)}]({s.rel.removeprefix('docs/')})"
+                     for s in dated if s.date) + "\n"
 
 
 def _unit_table(st: stats.Statistics) -> list[str]:

@@ -264,13 +264,15 @@ def _options(table: Table, shown: dict[Cell, str], target: Cell) -> list[tuple[C
     def free(c: Cell) -> bool:
         return shown[c] not in DOMAINS and table.value(c) > SMALL
 
+    groups: list[tuple[Cell, ...]]
     if table.multi or not table.two_way:
         groups = [(c,) for c, _ in table.cells() if c != target]
     else:
         rows, cols = range(len(table.rows)), range(len(table.columns))
         if target[0] == "c":
             _, i, j = target
-            groups = [(("c", i, k),) for k in cols if k != j] + [(("c", r, j),) for r in rows if r != i]
+            singles: list[tuple[Cell, ...]] = [(("c", i, k),) for k in cols if k != j]
+            groups = singles + [(("c", r, j),) for r in rows if r != i]
             groups += [(("c", i, k), ("c", r, k), ("c", r, j)) for r in rows if r != i for k in cols if k != j]
             groups += [(("c", i, k), ("col", j), ("col", k)) for k in cols if k != j]
         else:

@@ -61,7 +61,7 @@ def encode(entry: Entry, facts: Facts, digest: str, signature: str, problems: li
     """One record's line (ending in a newline); field values are escaped only when they need it."""
     rows = json.dumps([[p.file, p.line, p.col, p.code, p.level, p.field, p.message] for p in problems],
                       ensure_ascii=False, separators=(",", ":")) if problems else ""
-    parts = (entry.rel, digest, signature, *map(str, entry[1:]), *map(_fact_text, facts), rows)
+    parts = (entry.rel, digest, signature, *map(str, entry[1:]), *(_fact_text(fact) for fact in facts), rows)
     line = SEP.join(parts)
     if "\\" in line or "\n" in line or "\r" in line or line.count(SEP) != len(parts) - 1:
         line = SEP.join(map(_escape, parts))
@@ -88,7 +88,8 @@ def entry_of(parts: list[str]) -> Entry:
 def facts_of(parts: list[str]) -> Facts:
     values = parts[_ENTRY_END:-1]
     items, roles = (tuple(v.split(ITEMS)) if v else () for v in values[6:8])
-    return Facts(*values[:6], items, roles, *values[8:])  # type: ignore[arg-type]  # ten strings and two tuples
+    sex, birth, ethnicity, political, education, service_type, region, name = (*values[:6], *values[8:])
+    return Facts(sex, birth, ethnicity, political, education, service_type, items, roles, region, name)
 
 
 #: Up to this many records the entries read on the first pass are kept for the next ones (about 15 MB

@@ -16,7 +16,7 @@ folder) is not a record at all: it is a placement problem and nobody counts it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -180,7 +180,7 @@ class Repository:
             data = found
         return Volunteer.model_construct(**data)
 
-    def problems_with(self, replacing: dict[str, tuple[dict[str, Any] | None, tuple[int | None, int | None]]],
+    def problems_with(self, replacing: Mapping[str, tuple[dict[str, Any] | None, tuple[int | None, int | None]]],
                       recent: frozenset[str]) -> list[Problem]:
         """The repository rules (quotas, duplicates) over the records as they would be with `replacing` written.
 

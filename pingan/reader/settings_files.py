@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from .. import catalogue, settings
 from ..errors import NotARepository, SettingsInvalid, UnknownUnit
 from ..loader import load_yaml
@@ -41,7 +43,7 @@ class Settings:
         return found
 
 
-def _settings_file(path: Path, root: Path, model: type) -> tuple[Any, list[Problem]]:
+def _settings_file(path: Path, root: Path, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
     loaded = load_yaml(path, path.relative_to(root).as_posix())
     if loaded.data is None:
         return None, loaded.problems

@@ -53,7 +53,8 @@ class Entry(NamedTuple):
         data = data or {}
         number = data.get(ID)
         number = number if isinstance(number, str) and idcard.shape_ok(number) else ""
-        record_id = data.get("编号") if isinstance(data.get("编号"), str) else stem
+        given = data.get("编号")
+        record_id = given if isinstance(given, str) else stem
         registered = data.get("登记日期")
         person = [data.get(key) for key in ("姓名", "出生日期", "手机")]
         return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
@@ -141,7 +142,7 @@ def _groups(index: Iterable[Entry], key: str) -> Iterator[list[Entry]]:
     seen: set[str] = set()
     repeated: set[str] = set()
     for entry in index:
-        value = entry[position]
+        value = str(entry[position])
         if value:
             if value in seen:
                 repeated.add(value)
@@ -152,8 +153,9 @@ def _groups(index: Iterable[Entry], key: str) -> Iterator[list[Entry]]:
         return
     groups: dict[str, list[Entry]] = {}
     for entry in index:
-        if entry[position] in repeated:
-            groups.setdefault(entry[position], []).append(entry)
+        value = str(entry[position])
+        if value in repeated:
+            groups.setdefault(value, []).append(entry)
     for group in groups.values():
         yield sorted(group, key=lambda e: e.rel)
 
