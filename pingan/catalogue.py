@@ -16,7 +16,7 @@ SUGGESTION = "，是不是“{suggestion}”？"
 
 
 @dataclass(frozen=True)
-class Entry:
+class CodeEntry:
     code: str
     level: str
     title: str
@@ -27,11 +27,11 @@ class Entry:
     hint: str = SUGGESTION
 
 
-def _entries(*rows: tuple[str, ...]) -> dict[str, Entry]:
-    return {row[0]: Entry(*row) for row in rows}
+def _entries(*rows: tuple[str, ...]) -> dict[str, CodeEntry]:
+    return {row[0]: CodeEntry(*row) for row in rows}
 
 
-CATALOGUE: dict[str, Entry] = _entries(
+CATALOGUE: dict[str, CodeEntry] = _entries(
     # Loading: the file itself
     ("YML001", ERROR, "文件不是 UTF-8 编码", "文件不是 UTF-8 编码（看起来是 {encoding}），请用 UTF-8 重新保存",
      "在编辑器中选择“另存为”，编码选 UTF-8（记事本：编码选“UTF-8”）。", "用 GBK 编码保存的记录文件"),
@@ -300,20 +300,18 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
          level: str | None = None, /, **params: object) -> Problem:
     """A Problem for `code`, its message filled from the catalogue template (params by name).
 
-    `suggestion=` (a value or None) fills the {hint} blank from the catalogue's hint
-    text. A ready-made `hint=` string is still accepted for callers not yet switched.
+    `suggestion=` (a value, or None for none) fills the {hint} blank from the
+    catalogue's own hint text, so no rule builds a sentence.
     """
     try:
         entry = CATALOGUE[code]
     except KeyError as exc:
         raise UnknownCode(code) from exc
-    if "suggestion" in params:
-        if "hint" in params:
-            raise TypeError(f"{code}: pass suggestion= or hint=, not both")
-        params["hint"] = hint(code, params.pop("suggestion"))
+    if "{hint}" in entry.template:
+        params["hint"] = hint(code, params.pop("suggestion", None))
     message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
-__all__ = ["CATALOGUE", "FAMILIES", "Entry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
+__all__ = ["CATALOGUE", "FAMILIES", "CodeEntry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
            "SUGGESTION", "ERROR", "WARNING", "NOTICE"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import codelists as cl
+from . import fields as f
 from . import idcard, settings
 from .dates import anniversary
 from .model import Unit
@@ -136,37 +137,37 @@ class _People:
         city = region.name.split("市")[0] + "市"
         service_type = self.pick(cl.SERVICE_TYPES, index % 29, [5, 2, 2, 1])
         rec: dict[str, Any] = {
-            "编号": f"{unit.code}-{number:05d}",
-            "招募单位": unit.code,
-            "姓名": name,
-            "性别": sex,
-            "出生日期": birth,
-            "民族": ethnicity,
-            "政治面貌": self.pick(cl.POLITICAL_STATUSES, index % 41,
+            f.RECORD_ID: f"{unit.code}-{number:05d}",
+            f.UNIT: unit.code,
+            f.NAME: name,
+            f.SEX: sex,
+            f.BIRTH_DATE: birth,
+            f.ETHNICITY: ethnicity,
+            f.POLITICAL_STATUS: self.pick(cl.POLITICAL_STATUSES, index % 41,
                               [20, 3, 45, 1, 1, 1, 1, 1, 1, 1, 0.5, 2, 25]),
-            "身份证号码": id_number,
-            "所在地区": region.name,
-            "工作单位": unit.name if student else f"{city}{rng.choice(STREETS)[:2]}{rng.choice(EMPLOYER_KINDS)}",
+            f.ID_NUMBER: id_number,
+            f.REGION: region.name,
+            f.EMPLOYER: unit.name if student else f"{city}{rng.choice(STREETS)[:2]}{rng.choice(EMPLOYER_KINDS)}",
             "职业": "学生" if student else (rng.choice(OCCUPATIONS) if rng.random() < 0.7 else None),
-            "文化程度": "大学本科" if student and rng.random() < 0.8 else
+            f.EDUCATION: "大学本科" if student and rng.random() < 0.8 else
             self.pick(cl.EDUCATION_LEVELS, index % 31, [3, 30, 30, 10, 4, 15, 6, 1, 1]),
-            "通信地址": f"{region.name}{rng.choice(STREETS)}{rng.randint(1, 300)}号",
-            "手机": self.phone(),
-            "固定电话": f"0351-{rng.randint(2000000, 8999999)}" if rng.random() < 0.15 else None,
-            "QQ": str(rng.randint(10**7, 10**11 - 1)) if rng.random() < 0.6 else None,
-            "个人特长": rng.sample(SKILLS, rng.randint(1, 2)) if rng.random() < 0.5 else None,
-            "健康状况": self.pick(cl.HEALTH_STATES, index % 17, [70, 25, 5]),
-            "服务时间": sorted(rng.sample(cl.SERVICE_TIMES, rng.randint(1, 3)), key=cl.SERVICE_TIMES.index)
+            f.ADDRESS: f"{region.name}{rng.choice(STREETS)}{rng.randint(1, 300)}号",
+            f.MOBILE: self.phone(),
+            f.LANDLINE: f"0351-{rng.randint(2000000, 8999999)}" if rng.random() < 0.15 else None,
+            f.QQ: str(rng.randint(10**7, 10**11 - 1)) if rng.random() < 0.6 else None,
+            f.SKILLS: rng.sample(SKILLS, rng.randint(1, 2)) if rng.random() < 0.5 else None,
+            f.HEALTH: self.pick(cl.HEALTH_STATES, index % 17, [70, 25, 5]),
+            f.SERVICE_TIMES: sorted(rng.sample(cl.SERVICE_TIMES, rng.randint(1, 3)), key=cl.SERVICE_TIMES.index)
             if index % 53 != 9 else ["其它: 寒暑假"],
-            "服务类型": service_type,
-            "行业": self.pick(cl.INDUSTRIES, index % 7) if service_type == cl.INDUSTRY_SERVICE_TYPE else None,
-            "服务项目": sorted(rng.sample(cl.SERVICE_ITEMS, rng.randint(1, 2)), key=cl.SERVICE_ITEMS.index),
-            "岗位": sorted(rng.sample(cl.ROLES, rng.randint(1, 2)), key=cl.ROLES.index)
+            f.SERVICE_TYPE: service_type,
+            f.INDUSTRY: self.pick(cl.INDUSTRIES, index % 7) if service_type == cl.INDUSTRY_SERVICE_TYPE else None,
+            f.SERVICE_ITEMS: sorted(rng.sample(cl.SERVICE_ITEMS, rng.randint(1, 2)), key=cl.SERVICE_ITEMS.index),
+            f.ROLES: sorted(rng.sample(cl.ROLES, rng.randint(1, 2)), key=cl.ROLES.index)
             if rng.random() < 0.8 else None,
-            "在晋居住起始日期": registered - timedelta(days=rng.randint(400, 3000)) if outside else None,
-            "无犯罪记录": True,
-            "个人信息同意日期": registered - timedelta(days=rng.randrange(0, 8)),
-            "登记日期": registered,
+            f.RESIDENCE_SINCE: registered - timedelta(days=rng.randint(400, 3000)) if outside else None,
+            f.NO_CRIMINAL_RECORD: True,
+            f.CONSENT_DATE: registered - timedelta(days=rng.randrange(0, 8)),
+            f.REGISTERED: registered,
         }
         return rec
 
@@ -204,7 +205,7 @@ def generate(source: Path, out: Path, count: int, seed: int) -> Iterator[Path]:
         for number in range(1, n + 1):
             record = people.record(units[code], number, index)
             index += 1
-            path = folder / f"{record['编号']}.yaml"
+            path = folder / f"{record[f.RECORD_ID]}.yaml"
             path.write_text(dump_record(record), encoding="utf-8")
             yield path
 

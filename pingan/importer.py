@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalogue, settings
+from . import fields as f
 from .crypto import is_encrypted
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
@@ -28,7 +29,7 @@ from .xlsx_template import BOOL_KEYS, COLUMNS, DATA_SHEET, JOIN, LIST_KEYS, NO, 
 from .yamlio import dump_record
 
 ID = ID_NUMBER
-NUMBER_KEYS = ("手机", "QQ", "固定电话")
+NUMBER_KEYS = (f.MOBILE, f.QQ, f.LANDLINE)
 #: The largest integer a spreadsheet's double holds exactly; an 11-digit phone is far below it.
 EXACT_LIMIT = 2 ** 53
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[eE][+]?[0-9]+")
@@ -120,7 +121,7 @@ def _header_text(value: Any) -> str:
 def _header_index(rows: list[list[Any]]) -> int | None:
     for index, row in enumerate(rows[:10]):
         headers = {_header_text(v) for v in row}
-        if "姓名" in headers and ID in headers:
+        if f.NAME in headers and ID in headers:
             return index
     return None
 
@@ -223,9 +224,9 @@ def convert(key: str, value: Any, row: Row, source: str) -> Any:
                 problem("XLS002", field=key, shown=value)
                 return None
             whole = _WHOLE_FLOAT_TEXT.fullmatch(value)
-            return whole.group(1) if whole and key != "固定电话" else value
+            return whole.group(1) if whole and key != f.LANDLINE else value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if key == "固定电话" or not float(value).is_integer() or abs(value) >= EXACT_LIMIT:
+            if key == f.LANDLINE or not float(value).is_integer() or abs(value) >= EXACT_LIMIT:
                 problem("XLS002", field=key, shown=_shown_number(value))
                 return None
             return str(int(value))

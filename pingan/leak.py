@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import fields as f
 from . import idcard
 from .reader import Repository, load_settings
 
-ID, MOBILE, LANDLINE, QQ, ADDRESS, NAME = "身份证号码", "手机", "固定电话", "QQ", "通信地址", "姓名"
+ID, MOBILE, LANDLINE, QQ, ADDRESS, NAME = f.ID_NUMBER, f.MOBILE, f.LANDLINE, f.QQ, f.ADDRESS, f.NAME
 TEXT_SUFFIXES = {".html", ".htm", ".svg", ".xml", ".csv", ".txt", ".json", ".js", ".css", ".md", ".yml", ".yaml"}
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _NUMBER = re.compile(r"[0-9]+(?:-[0-9]+)*[Xx]?")
@@ -75,15 +76,15 @@ def secrets_of(root: Path) -> Secrets:
         data = repo.load(rel).data
         if not data:
             continue
-        record = str(data.get("编号") or rel.rsplit("/", 1)[-1].removesuffix(".yaml"))
-        found.add_number(ID, data.get("身份证号码"), record)
-        found.add_number(MOBILE, data.get("手机"), record)
-        found.add_number(LANDLINE, data.get("固定电话"), record)
-        found.add_number(QQ, data.get("QQ"), record)
-        address = data.get("通信地址")
+        record = str(data.get(f.RECORD_ID) or rel.rsplit("/", 1)[-1].removesuffix(".yaml"))
+        found.add_number(ID, data.get(f.ID_NUMBER), record)
+        found.add_number(MOBILE, data.get(f.MOBILE), record)
+        found.add_number(LANDLINE, data.get(f.LANDLINE), record)
+        found.add_number(QQ, data.get(f.QQ), record)
+        address = data.get(f.ADDRESS)
         if isinstance(address, str) and len(address.strip()) >= ADDRESS_KEY + 2:
             found.addresses.setdefault(address.strip(), record)
-        name = data.get("姓名")
+        name = data.get(f.NAME)
         if isinstance(name, str) and len(name.strip()) >= 2:
             found.names.setdefault(name.strip(), record)
     return found

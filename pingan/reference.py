@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 
-from .catalogue import CATALOGUE, FAMILIES, Entry, Family, family_of
+from .catalogue import CATALOGUE, FAMILIES, CodeEntry, Family, family_of
 
 FIELDS = ("title", "template", "fix", "example")
 
 
-def missing_parts(entry: Entry) -> list[str]:
+def missing_parts(entry: CodeEntry) -> list[str]:
     """The parts of a catalogue entry that are empty (the page needs all of them)."""
     return [name for name in ("level", *FIELDS) if not str(getattr(entry, name)).strip()]
 
@@ -18,7 +18,7 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
 
 
-def meaning(entry: Entry) -> str:
+def meaning(entry: CodeEntry) -> str:
     """The message template with its blanks shown as “…”."""
     return re.sub(r"\{[a-z_]+\}", "…", entry.template)
 

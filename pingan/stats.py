@@ -30,6 +30,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from . import codelists as cl
+from . import fields as f
 from .dates import age_on
 from .model import Province, Unit
 from .reader import Verdict
@@ -385,17 +386,17 @@ def compute(people: list[Person], units: dict[str, Unit], province: Province, as
     tables: list[Table] = []
     if people:
         tables = [
-            by_unit("sex", "性别", "性别", cl.SEXES, people, ordered, lambda p: p.sex),
+            by_unit("sex", f.SEX, f.SEX, cl.SEXES, people, ordered, lambda p: p.sex),
             by_unit("age", "年龄段（登记时）", "年龄段", tuple(b[0] for b in AGE_BANDS), people, ordered,
                     lambda p: p.age_band),
-            one_way("education", "文化程度", "文化程度", cl.EDUCATION_LEVELS, people, lambda p: p.education),
-            one_way("political", "政治面貌", "政治面貌", cl.POLITICAL_STATUSES, people, lambda p: p.political),
-            one_way("ethnicity", "民族", "民族", ETHNIC_GROUPS, people, lambda p: p.ethnic_group),
-            one_way("service-type", "服务类型", "服务类型", cl.SERVICE_TYPES, people, lambda p: p.service_type),
-            one_way("service-items", "服务项目（可多选）", "服务项目", (*cl.SERVICE_ITEMS, OTHER_ITEM), people,
+            one_way("education", f.EDUCATION, f.EDUCATION, cl.EDUCATION_LEVELS, people, lambda p: p.education),
+            one_way("political", f.POLITICAL_STATUS, f.POLITICAL_STATUS, cl.POLITICAL_STATUSES, people, lambda p: p.political),
+            one_way("ethnicity", f.ETHNICITY, f.ETHNICITY, ETHNIC_GROUPS, people, lambda p: p.ethnic_group),
+            one_way("service-type", f.SERVICE_TYPE, f.SERVICE_TYPE, cl.SERVICE_TYPES, people, lambda p: p.service_type),
+            one_way("service-items", "服务项目（可多选）", f.SERVICE_ITEMS, (*cl.SERVICE_ITEMS, OTHER_ITEM), people,
                     lambda p: p.items, multi=True, at_least_one=True),
-            one_way("roles", "岗位（可多选，可不填）", "岗位", cl.ROLES, people, lambda p: p.roles, multi=True),
-            one_way("city", "所在地区（市）", "所在地区", shanxi_cities(), people, lambda p: p.city),
+            one_way("roles", "岗位（可多选，可不填）", f.ROLES, cl.ROLES, people, lambda p: p.roles, multi=True),
+            one_way("city", "所在地区（市）", f.REGION, shanxi_cities(), people, lambda p: p.city),
             one_way("month", "每月登记人数", "登记月份", _months(people), people, lambda p: p.month),
         ]
     return Statistics(as_of, province.total_quota, rows, tables, dict(not_counted or {}))

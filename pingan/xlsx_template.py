@@ -17,6 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from . import codelists as cl
+from . import fields as f
 from .cellsafe import DATE_FORMAT, TEXT_FORMAT, workbook_options, write_text
 from .model import DATE_KEYS, Volunteer
 from .yamlio import RECORD_KEYS
@@ -25,18 +26,18 @@ DATA_SHEET = "志愿者名单"
 HELP_SHEET = "填写说明"
 LISTS_SHEET = "代码表"
 #: The unit is given by --unit (and by the imports/<unit>/ folder), not by a column.
-UNIT_KEY = "招募单位"
+UNIT_KEY = f.UNIT
 COLUMNS = tuple(key for key in RECORD_KEYS if key != UNIT_KEY)
-LIST_KEYS = ("个人特长", "服务时间", "服务项目", "岗位")
-BOOL_KEYS = ("无犯罪记录",)
+LIST_KEYS = (f.SKILLS, f.SERVICE_TIMES, f.SERVICE_ITEMS, f.ROLES)
+BOOL_KEYS = (f.NO_CRIMINAL_RECORD,)
 YES, NO = "是", "否"
 JOIN = "、"
 #: Rows that get drop-downs and formats beyond the filled ones.
 SPARE_ROWS = 2000
 _WIDTHS = {"编号": 15, "姓名": 10, "性别": 6, "出生日期": 11, "民族": 9, "政治面貌": 12, "身份证号码": 21,
-           "所在地区": 18, "工作单位": 26, "职业": 12, "文化程度": 10, "通信地址": 30, "手机": 13, "固定电话": 14,
-           "QQ": 12, "个人特长": 16, "健康状况": 9, "服务时间": 20, "服务类型": 22, "行业": 9, "服务项目": 24,
-           "岗位": 16, "在晋居住起始日期": 14, "无犯罪记录": 10, "个人信息同意日期": 14, "登记日期": 11, "备注": 30}
+           f.REGION: 18, f.EMPLOYER: 26, "职业": 12, f.EDUCATION: 10, f.ADDRESS: 30, f.MOBILE: 13, f.LANDLINE: 14,
+           f.QQ: 12, f.SKILLS: 16, f.HEALTH: 9, f.SERVICE_TIMES: 20, f.SERVICE_TYPE: 22, f.INDUSTRY: 9, f.SERVICE_ITEMS: 24,
+           f.ROLES: 16, f.RESIDENCE_SINCE: 14, f.NO_CRIMINAL_RECORD: 10, f.CONSENT_DATE: 14, f.REGISTERED: 11, f.REMARKS: 30}
 
 
 def required_keys() -> frozenset[str]:
@@ -45,9 +46,9 @@ def required_keys() -> frozenset[str]:
 
 def single_choice_lists() -> dict[str, tuple[str, ...]]:
     """Drop-down values per column: the single-choice code lists, current 所在地区 names, and 是/否."""
-    lists = {key: cl.CODE_LISTS[key][0] for key in ("性别", "民族", "政治面貌", "文化程度", "健康状况", "服务类型", "行业")}
-    lists["所在地区"] = tuple(name for name, region in cl.shanxi_regions().items() if region.current)
-    lists["无犯罪记录"] = (YES, NO)
+    lists = {key: cl.CODE_LISTS[key][0] for key in (f.SEX, f.ETHNICITY, f.POLITICAL_STATUS, f.EDUCATION, f.HEALTH, f.SERVICE_TYPE, f.INDUSTRY)}
+    lists[f.REGION] = tuple(name for name, region in cl.shanxi_regions().items() if region.current)
+    lists[f.NO_CRIMINAL_RECORD] = (YES, NO)
     return lists
 
 
@@ -67,7 +68,7 @@ def _help_lines(unit_name: str) -> list[tuple[str, str]]:
     lines = [
         ("用途", f"{unit_name}青年平安志愿者批量填报模板。每行一名志愿者；填好后上传到代码仓库的 imports/单位代码/ 文件夹，"
                  "或由办公室用 pingan import 导入。"),
-        ("编号", "新志愿者的编号留空，导入时自动编号（编号不会重复使用）；已有志愿者保留编号，修改该行即更新其记录。"),
+        (f.RECORD_ID, "新志愿者的编号留空，导入时自动编号（编号不会重复使用）；已有志愿者保留编号，修改该行即更新其记录。"),
         ("不要改动", "不要修改、删除或调换第一行的列名，不要改工作表名称；可以增删数据行。"),
         ("必填", "带 * 说明的列必须填写：" + "、".join(k for k in COLUMNS if k in required) + "。"),
         ("下拉列表", "性别、民族、政治面貌、文化程度、健康状况、服务类型、行业、所在地区、无犯罪记录 请从下拉列表中选择。"),
@@ -76,9 +77,9 @@ def _help_lines(unit_name: str) -> list[tuple[str, str]]:
         ("号码", "身份证号码、手机、固定电话、QQ 列已设为文本格式，请勿改为数字格式，否则身份证号码后几位会丢失。"
                  "固定电话写成“区号-号码”，如 0351-4182850。"),
         ("日期", "出生日期、在晋居住起始日期、个人信息同意日期、登记日期 写成 2024-05-01 这样的日期。"),
-        ("行业", "服务类型为“行业平安志愿者”时必须选择行业，否则不填。"),
-        ("在晋居住起始日期", "只有身份证不是山西户籍的志愿者填写（须在登记日期一年以前）。"),
-        ("无犯罪记录", "招募单位核实本人无违法犯罪记录后选择“是”。"),
+        (f.INDUSTRY, "服务类型为“行业平安志愿者”时必须选择行业，否则不填。"),
+        (f.RESIDENCE_SINCE, "只有身份证不是山西户籍的志愿者填写（须在登记日期一年以前）。"),
+        (f.NO_CRIMINAL_RECORD, "招募单位核实本人无违法犯罪记录后选择“是”。"),
         ("检查", "导入时按与 pingan validate 相同的规则逐行检查，并检查名额和重复的身份证号码；"
                  "任何一行有错误时不会写入任何记录，错误以“第 12 行 身份证号码: …”的形式列出。"),
         ("个人信息", "本表含身份证号码等个人信息，请妥善保管，不要通过公开渠道传送。"),
@@ -155,7 +156,7 @@ def write_template(path: Path, unit_name: str, records: Iterable[dict[str, Any]]
     row += 1
     help_sheet.write_string(row, 0, "多项的取值", bold)
     row += 1
-    for key in ("服务时间", "服务项目", "岗位"):
+    for key in (f.SERVICE_TIMES, f.SERVICE_ITEMS, f.ROLES):
         values, standard = cl.CODE_LISTS[key]
         help_sheet.write_string(row, 0, key, bold)
         help_sheet.write_string(row, 1, "、".join(values) + f"（{standard}）", wrap)

@@ -22,16 +22,12 @@ def test_no_suggestion_leaves_the_blank_empty(none: str | None) -> None:
     assert make("REC009", "f.yaml", None, value="太原市", suggestion=none).message == "招募单位“太原市”不在 data/units/ 中"
 
 
-def test_ready_made_hint_still_works_for_callers_not_yet_switched() -> None:
-    new = make("XLS003", "imports/taiyuan/a.xlsx", None, 1, 2, header="电话", suggestion="手机")
-    old = make("XLS003", "imports/taiyuan/a.xlsx", None, 1, 2, header="电话", hint="，是不是“手机”？")
-    assert new == old
-    assert make("XLS003", "a.xlsx", None, header="x", hint="").message == "不认识的列名“x”"
-
-
-def test_suggestion_and_hint_together_is_a_mistake() -> None:
-    with pytest.raises(TypeError):
-        make("REC002", "f.yaml", None, key="x", hint="", suggestion="y")
+def test_the_hint_blank_is_the_catalogues_alone() -> None:
+    """Rules pass only the suggestion; a sentence built by a caller is never used."""
+    made = make("XLS003", "imports/taiyuan/a.xlsx", None, 1, 2, header="电话", suggestion="手机")
+    assert made.message == "不认识的列名“电话”，是不是“手机”？"
+    assert make("XLS003", "a.xlsx", None, header="x").message == "不认识的列名“x”"
+    assert make("XLS003", "a.xlsx", None, header="x", hint="，是不是“y”？").message == "不认识的列名“x”"
 
 
 def test_an_entry_may_word_its_own_hint() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from .. import codelists, idcard
+from .. import fields as f
 from ..dates import age_on, anniversary
 from ..model import DATE_KEYS, Volunteer, iso_date
 from ..phones import is_mobile
@@ -18,7 +19,7 @@ from ..problems import Problem
 from .context import Context, RecordView
 from .schema import model_problems
 
-ID = "身份证号码"
+ID = f.ID_NUMBER
 _RECORD_ID = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-([0-9]{5})")
 _LOOKALIKE_DOTS = "・•．"  # katakana middle dot, bullet, full-width full stop
 _NAME_DOT = "·"
@@ -63,21 +64,21 @@ def id_number_form(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 def name_form(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """Han characters and the middle dot only, 2–30 characters; look-alike dots become "·" (warning)."""
-    name = rec.data.get("姓名")
+    name = rec.data.get(f.NAME)
     if not isinstance(name, str):
         return
     for dot in _LOOKALIKE_DOTS:
         if dot in name:
             name = name.replace(dot, _NAME_DOT)
-            yield rec.problem("NAM003", "姓名", char=dot)
-    rec.data["姓名"] = name
+            yield rec.problem("NAM003", f.NAME, char=dot)
+    rec.data[f.NAME] = name
     for pos, ch in enumerate(name, start=1):
         if not (_is_han(ch) or ch == _NAME_DOT):
             shown = ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}（空白或不可见字符）"
-            yield rec.problem("NAM001", "姓名", pos=pos, char=shown)
+            yield rec.problem("NAM001", f.NAME, pos=pos, char=shown)
             return
     if not 2 <= len(name) <= 30:
-        yield rec.problem("NAM002", "姓名", length=len(name))
+        yield rec.problem("NAM002", f.NAME, length=len(name))
 
 
 def structure(rec: RecordView, ctx: Context) -> Iterator[Problem]:
@@ -91,29 +92,29 @@ def structure(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 def record_id_matches_file(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """编号 is <unit>-<5 digits>, equals the file name, and its unit part equals 招募单位."""
-    if not rec.ok("编号"):
+    if not rec.ok(f.RECORD_ID):
         return
-    value = rec.data["编号"]
+    value = rec.data[f.RECORD_ID]
     match = _RECORD_ID.fullmatch(value)
     if not match:
-        yield rec.problem("REC006", "编号", value=value, unit=rec.folder or "taiyuan")
+        yield rec.problem("REC006", f.RECORD_ID, value=value, unit=rec.folder or "taiyuan")
     elif value != rec.stem:
-        yield rec.problem("REC007", "编号", value=value, stem=rec.stem)
-    elif rec.ok("招募单位") and match.group(1) != rec.data["招募单位"]:
-        yield rec.problem("REC008", "编号", value=value, prefix=match.group(1), unit=rec.data["招募单位"])
+        yield rec.problem("REC007", f.RECORD_ID, value=value, stem=rec.stem)
+    elif rec.ok(f.UNIT) and match.group(1) != rec.data[f.UNIT]:
+        yield rec.problem("REC008", f.RECORD_ID, value=value, prefix=match.group(1), unit=rec.data[f.UNIT])
 
 
 def unit_matches_folder(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """招募单位 is a known unit code and the folder the file sits in."""
-    if not rec.ok("招募单位"):
+    if not rec.ok(f.UNIT):
         return
-    value = rec.data["招募单位"]
+    value = rec.data[f.UNIT]
     if value not in ctx.units:
         by_name = {unit.name: code for code, unit in ctx.units.items()}
         suggestion = by_name.get(value) or codelists.suggest(value, list(ctx.units))
-        yield rec.problem("REC009", "招募单位", value=value, suggestion=suggestion)
+        yield rec.problem("REC009", f.UNIT, value=value, suggestion=suggestion)
     elif value != rec.folder:
-        yield rec.problem("REC010", "招募单位", value=value, folder=rec.folder)
+        yield rec.problem("REC010", f.UNIT, value=value, folder=rec.folder)
 
 
 # --- the ID number --------------------------------------------------------------------------
@@ -140,58 +141,58 @@ def id_region(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 def sex_matches_id(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """性别 agrees with the 17th digit."""
-    if rec.ok(ID, "性别") and (expected := idcard.sex(rec.data[ID])) != rec.data["性别"]:
-        yield rec.problem("ID006", "性别", value=rec.data["性别"], expected=expected)
+    if rec.ok(ID, f.SEX) and (expected := idcard.sex(rec.data[ID])) != rec.data[f.SEX]:
+        yield rec.problem("ID006", f.SEX, value=rec.data[f.SEX], expected=expected)
 
 
 def birth_date_matches_id(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """出生日期 equals the date in the ID number."""
-    if rec.ok(ID, "出生日期") and (expected := idcard.birth_date(rec.data[ID])) != rec.data["出生日期"]:
-        yield rec.problem("ID007", "出生日期", value=rec.data["出生日期"], expected=expected)
+    if rec.ok(ID, f.BIRTH_DATE) and (expected := idcard.birth_date(rec.data[ID])) != rec.data[f.BIRTH_DATE]:
+        yield rec.problem("ID007", f.BIRTH_DATE, value=rec.data[f.BIRTH_DATE], expected=expected)
 
 
 # --- recruitment conditions (plan 三（一）) -------------------------------------------------
 
 def age_in_range(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """18th birthday ≤ 登记日期 < the birthday after the maximum age (周岁)."""
-    if not rec.ok("出生日期", "登记日期"):
+    if not rec.ok(f.BIRTH_DATE, f.REGISTERED):
         return
-    rules, birth, registered = ctx.province.rules, rec.data["出生日期"], rec.data["登记日期"]
+    rules, birth, registered = ctx.province.rules, rec.data[f.BIRTH_DATE], rec.data[f.REGISTERED]
     if not anniversary(birth, rules.min_age) <= registered < anniversary(birth, rules.max_age + 1):
-        yield rec.problem("AGE001", "出生日期", registered=registered, age=age_on(birth, registered),
+        yield rec.problem("AGE001", f.BIRTH_DATE, registered=registered, age=age_on(birth, registered),
                           minimum=rules.min_age, maximum=rules.max_age)
 
 
 def residency(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """Shanxi 户籍 (14xxxx), or at least the required years of residence before 登记日期."""
-    if not rec.ok(ID) or "在晋居住起始日期" in rec.reported:
+    if not rec.ok(ID) or f.RESIDENCE_SINCE in rec.reported:
         return
-    since = rec.data.get("在晋居住起始日期")
+    since = rec.data.get(f.RESIDENCE_SINCE)
     if idcard.is_shanxi(rec.data[ID]):
         if since is not None:
-            yield rec.problem("RES003", "在晋居住起始日期")
+            yield rec.problem("RES003", f.RESIDENCE_SINCE)
     elif since is None:
         yield rec.problem("RES001", ID, region=idcard.region_name(rec.data[ID]))
-    elif rec.ok("登记日期"):
-        years, registered = ctx.province.rules.residence_years, rec.data["登记日期"]
+    elif rec.ok(f.REGISTERED):
+        years, registered = ctx.province.rules.residence_years, rec.data[f.REGISTERED]
         if anniversary(since, years) > registered:
-            yield rec.problem("RES002", "在晋居住起始日期", start=since, registered=registered, years=years)
+            yield rec.problem("RES002", f.RESIDENCE_SINCE, start=since, registered=registered, years=years)
 
 
 def industry_given(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """行业 is given exactly when 服务类型 is 行业平安志愿者."""
-    if not rec.ok("服务类型") or "行业" in rec.reported:
+    if not rec.ok(f.SERVICE_TYPE) or f.INDUSTRY in rec.reported:
         return
-    industry_type = rec.data["服务类型"] == codelists.INDUSTRY_SERVICE_TYPE
-    if industry_type and rec.data.get("行业") is None:
-        yield rec.problem("IND001", "服务类型")
-    elif not industry_type and rec.data.get("行业") is not None:
-        yield rec.problem("IND002", "行业", service_type=rec.data["服务类型"])
+    industry_type = rec.data[f.SERVICE_TYPE] == codelists.INDUSTRY_SERVICE_TYPE
+    if industry_type and rec.data.get(f.INDUSTRY) is None:
+        yield rec.problem("IND001", f.SERVICE_TYPE)
+    elif not industry_type and rec.data.get(f.INDUSTRY) is not None:
+        yield rec.problem("IND002", f.INDUSTRY, service_type=rec.data[f.SERVICE_TYPE])
 
 
 def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """服务时间 and 服务项目 items come from their lists or are "其它: <text>"."""
-    for key in ("服务时间", "服务项目"):
+    for key in (f.SERVICE_TIMES, f.SERVICE_ITEMS):
         if not rec.ok(key):
             continue
         choices, standard = codelists.CODE_LISTS[key]
@@ -215,69 +216,69 @@ def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 def mobile_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """手机 is written as 11 digits and is a mainland mobile number."""
-    if not rec.ok("手机"):
+    if not rec.ok(f.MOBILE):
         return
-    value = rec.data["手机"]
+    value = rec.data[f.MOBILE]
     if not (len(value) == 11 and value.isascii() and value.isdigit()):
         digits = re.sub(r"[\s\-()（）]", "", value).removeprefix("+86")
-        yield rec.problem("PHN001", "手机", suggestion=digits if len(digits) == 11 and digits.isdigit() else None)
+        yield rec.problem("PHN001", f.MOBILE, suggestion=digits if len(digits) == 11 and digits.isdigit() else None)
         return
     if not is_mobile(value):
-        yield rec.problem("PHN002", "手机", value=value)
+        yield rec.problem("PHN002", f.MOBILE, value=value)
 
 
 def landline_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """固定电话 is area code-number and a valid fixed line."""
-    if not rec.ok("固定电话"):
+    if not rec.ok(f.LANDLINE):
         return
-    value = rec.data["固定电话"]
+    value = rec.data[f.LANDLINE]
     valid = bool(_LANDLINE.fullmatch(value))
     if valid:
         valid = phonenumbers.number_type(phonenumbers.parse(value, "CN")) in _FIXED_TYPES
     if not valid:
-        yield rec.problem("PHN003", "固定电话", value=value)
+        yield rec.problem("PHN003", f.LANDLINE, value=value)
 
 
 def qq_valid(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """QQ is 5–11 digits without a leading zero."""
-    if rec.ok("QQ") and not _QQ.fullmatch(rec.data["QQ"]):
-        yield rec.problem("QQ001", "QQ")
+    if rec.ok(f.QQ) and not _QQ.fullmatch(rec.data[f.QQ]):
+        yield rec.problem("QQ001", f.QQ)
 
 
 def region_known(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """所在地区 is a Shanxi county-level division written with its city; a retired name is a warning."""
-    if not rec.ok("所在地区"):
+    if not rec.ok(f.REGION):
         return
-    value = rec.data["所在地区"]
+    value = rec.data[f.REGION]
     region = codelists.shanxi_regions().get(value)
     if region is None:
         current = [name for name, r in codelists.shanxi_regions().items() if r.current]
         suggestion = next((name for name in current if value and name.endswith(value)), None) or \
             codelists.suggest(value, current)
-        yield rec.problem("ARE001", "所在地区", value=value, suggestion=suggestion)
+        yield rec.problem("ARE001", f.REGION, value=value, suggestion=suggestion)
     elif not region.current:
-        yield rec.problem("ARE002", "所在地区", value=value)
+        yield rec.problem("ARE002", f.REGION, value=value)
 
 
 # --- dates and consent ----------------------------------------------------------------------
 
 def registered_not_future(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """登记日期 is not after today."""
-    if rec.ok("登记日期") and rec.data["登记日期"] > ctx.today:
-        yield rec.problem("DAT001", "登记日期", value=rec.data["登记日期"], today=ctx.today)
+    if rec.ok(f.REGISTERED) and rec.data[f.REGISTERED] > ctx.today:
+        yield rec.problem("DAT001", f.REGISTERED, value=rec.data[f.REGISTERED], today=ctx.today)
 
 
 def criminal_record_checked(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """无犯罪记录 is true: the unit has checked it (plan 三（一）2)."""
-    if "无犯罪记录" not in rec.reported and rec.data.get("无犯罪记录") is False:
-        yield rec.problem("CON001", "无犯罪记录")
+    if f.NO_CRIMINAL_RECORD not in rec.reported and rec.data.get(f.NO_CRIMINAL_RECORD) is False:
+        yield rec.problem("CON001", f.NO_CRIMINAL_RECORD)
 
 
 def consent_before_registration(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """个人信息同意日期 is not after 登记日期 (PIPL arts. 14, 29: consent first)."""
-    if rec.ok("个人信息同意日期", "登记日期") and rec.data["个人信息同意日期"] > rec.data["登记日期"]:
-        yield rec.problem("CON002", "个人信息同意日期", consent=rec.data["个人信息同意日期"],
-                          registered=rec.data["登记日期"])
+    if rec.ok(f.CONSENT_DATE, f.REGISTERED) and rec.data[f.CONSENT_DATE] > rec.data[f.REGISTERED]:
+        yield rec.problem("CON002", f.CONSENT_DATE, consent=rec.data[f.CONSENT_DATE],
+                          registered=rec.data[f.REGISTERED])
 
 
 RECORD_RULES = (

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import catalogue, idcard, settings
+from .. import fields as f
 from ..catalogue import Verbatim
 from ..model import Province, Unit
 from ..problems import Problem
 
-ID = "身份证号码"
+ID = f.ID_NUMBER
 #: How many files a quota message names before "等 N 个文件".
 LISTED_FILES = 20
 _RECORD_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\.yaml")
@@ -53,10 +54,10 @@ class Entry(NamedTuple):
         data = data or {}
         number = data.get(ID)
         number = number if isinstance(number, str) and idcard.shape_ok(number) else ""
-        given = data.get("编号")
+        given = data.get(f.RECORD_ID)
         record_id = given if isinstance(given, str) else stem
-        registered = data.get("登记日期")
-        person = [data.get(key) for key in ("姓名", "出生日期", "手机")]
+        registered = data.get(f.REGISTERED)
+        person = [data.get(key) for key in (f.NAME, f.BIRTH_DATE, f.MOBILE)]
         return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
                    id_at[0] or 0, id_at[1] or 0, _person_key(person) if all(v is not None for v in person) else "")
 
@@ -176,7 +177,7 @@ def same_person(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
         for entry in group:
             others = [e.rel for e in group if e.id_number != entry.id_number]
             if others:
-                yield _involving(catalogue.make("DUP002", entry.rel, "姓名", other=_file_list(others)), others)
+                yield _involving(catalogue.make("DUP002", entry.rel, f.NAME, other=_file_list(others)), others)
 
 
 REPO_RULES = (unit_quotas, province_quota, duplicate_ids, same_person)
