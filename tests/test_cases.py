@@ -84,6 +84,7 @@ def scenario_codes() -> set[str]:
 OTHER_FAMILIES = {
     "XLS": Path(__file__).parent / "test_template_import.py",  # test_every_import_code_is_produced
     "STY": Path(__file__).parent / "test_site.py",  # one story case per code
+    "LEK": Path(__file__).parent / "test_leak.py",  # hits of a planted canary, rendered by report.leak_line
 }
 
 
