@@ -240,6 +240,7 @@ CATALOGUE.update(_entries(
      "事迹正文中写出了志愿者的手机号码"),
 ))
 
+
 @dataclass(frozen=True)
 class Family:
     """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
