@@ -234,10 +234,11 @@ CATALOGUE.update(_entries(
 # The built site before publishing (`pingan leak-check`): no record's personal data may appear in it
 CATALOGUE.update(_entries(
     ("LEK001", ERROR, "网站中发现个人信息", "发现{kind} {shown}（记录 {record}）",
-     "从写出这项信息的页面或事迹中删去它（身份证号码、电话、QQ 和住址一律不公开；姓名须本人书面同意，"
-     "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。",
+     ("从写出这项信息的页面或事迹中删去它（身份证号码、电话、QQ 和住址一律不公开；姓名须本人书面同意，"
+      "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。"),
      "事迹正文中写出了志愿者的手机号码"),
 ))
+
 
 @dataclass(frozen=True)
 class Family:

@@ -92,8 +92,9 @@ def step_summary(report: Report) -> str:
     lines = ["## 青年平安志愿者数据校验", "", summary(report), ""]
     if problems:
         lines += ["| 级别 | 代码 | 文件 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += ["| " + " | ".join(escape_cell(part) for part in (p.level, p.code, p.file, p.line, p.col, p.field, p.message))
-                  + " |" for p in problems[:STEP_SUMMARY_ROWS]]
+        for p in problems[:STEP_SUMMARY_ROWS]:
+            cells = (p.level, p.code, p.file, p.line, p.col, p.field, p.message)
+            lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
         if len(problems) > STEP_SUMMARY_ROWS:
             lines += ["", f"另有 {len(problems) - STEP_SUMMARY_ROWS} 个问题未列出，请在本地运行 pingan validate 查看全部。"]
     return "\n".join(lines) + "\n"

@@ -100,3 +100,18 @@ def test_cli_leak_check(demo_site: tuple[Path, Path], site_copy: Path, canary: d
     first = capsys.readouterr().out.splitlines()[0]
     masked = canary["身份证号码"][:6] + "********" + canary["身份证号码"][-4:]
     assert first == f"{site_copy.as_posix()}/extra.csv: 错误 [LEK001] 发现身份证号码 {masked}（记录 {canary['编号']}）"
+
+
+def test_hits_are_reported_as_catalogue_code_lek001(demo_site: tuple[Path, Path], site_copy: Path,
+                                                   canary: dict[str, str]) -> None:
+    """What leak-check prints, as report.leak_line renders it: the catalogue's LEK001, values masked."""
+    from pingan.report import leak_line
+
+    root, _ = demo_site
+    (site_copy / "extra.csv").write_text(f"表,{canary['身份证号码']},{canary['手机']}\n", encoding="utf-8")
+    hits = leak.check_site(site_copy, root, stories=[PROJECT / "demo/stories"])
+    lines = [leak_line(site_copy, hit) for hit in hits]
+    masked = canary["身份证号码"][:6] + "********" + canary["身份证号码"][-4:]
+    assert f"{site_copy.as_posix()}/extra.csv: 错误 [LEK001] 发现身份证号码 {masked}（记录 {canary['编号']}）" in lines
+    assert all(" 错误 [LEK001] 发现" in line and canary["身份证号码"] not in line and canary["手机"] not in line
+               for line in lines)

@@ -35,7 +35,7 @@ def _table(values: list[str]) -> str:
 def test_site_markdown_shows_every_value_as_written() -> None:
     md = markdown.Markdown(extensions=["tables", "attr_list", "md_in_html", "def_list", "toc"])
     page = md.convert(_table(NASTY))
-    cells = re.findall(r"<td(.*?)>(.*?)</td>", page, flags=re.S)
+    cells = re.findall(r"<td(.*?)>(.*?)</td>", page, flags=re.DOTALL)
     assert len(cells) == len(NASTY)
     for value, (attrs, inner) in zip(NASTY, cells):
         assert attrs == "" and "<" not in inner, (value, inner)
@@ -57,8 +57,8 @@ def test_github_flavoured_markdown_shows_every_value_as_written() -> None:
     markdown_it = pytest.importorskip("markdown_it")
     md = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
     page = md.render(_table(NASTY) + "\n" + "".join(f"- **错误** {escape_cell(v)}\n" for v in NASTY))
-    cells = re.findall(r"<td(.*?)>(.*?)</td>", page, flags=re.S)
-    items = re.findall(r"<li><strong>错误</strong> (.*?)</li>", page, flags=re.S)
+    cells = re.findall(r"<td(.*?)>(.*?)</td>", page, flags=re.DOTALL)
+    items = re.findall(r"<li><strong>错误</strong> (.*?)</li>", page, flags=re.DOTALL)
     assert len(cells) == len(items) == len(NASTY)
     for value, (attrs, inner), item in zip(NASTY, cells, items):
         assert attrs == "" and "<" not in inner and "<" not in item, (value, inner, item)
@@ -67,7 +67,7 @@ def test_github_flavoured_markdown_shows_every_value_as_written() -> None:
 
 def test_imports_nothing_from_pingan() -> None:
     source = (PROJECT / "pingan/markdown_cells.py").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(from\s+(\.|pingan)|import\s+pingan)", source, flags=re.M)
+    assert not re.search(r"^\s*(from\s+(\.|pingan)|import\s+pingan)", source, flags=re.MULTILINE)
 
 
 @pytest.mark.parametrize("value", [v for v in NASTY if not set(v) & set("{}#~\r")])
