@@ -68,11 +68,3 @@ def test_github_flavoured_markdown_shows_every_value_as_written() -> None:
 def test_imports_nothing_from_pingan() -> None:
     source = (PROJECT / "pingan/markdown_cells.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from\s+(\.|pingan)|import\s+pingan)", source, flags=re.MULTILINE)
-
-
-@pytest.mark.parametrize("value", [v for v in NASTY if not set(v) & set("{}#~\r")])
-def test_same_as_the_site_cells_it_replaces(value: str) -> None:
-    """site.cell escapes a subset ({, }, #, ~ and \\r are new): switching the site changes no page of today's data."""
-    from pingan import site
-
-    assert escape_cell(value) == site.cell(value)
