@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import SettingsInvalid
 from .model import Volunteer
-from .reader import Repository, data_at, last_commit_before
+from .reader import Repository, last_commit_before, repository_at
 
 INSURANCE_COLUMNS = ("编号", "姓名", "性别", "出生日期", "身份证号", "单位", "手机")
 
@@ -42,10 +42,9 @@ def insured_at(root: Path, since: date) -> dict[str, tuple[Any, ...]]:
     if commit is None:
         return {}
     eve = since - timedelta(days=1)
-    with data_at(root, commit) as base:
-        if base is None:
+    with repository_at(root, commit, eve) as repo:
+        if repo is None:
             return {}
-        repo = Repository(base, eve)
         try:
             repo.settings.required()
         except SettingsInvalid:  # settings broken at that commit: no list could be built then

@@ -1,4 +1,4 @@
-"""The repository's past, read from git: the tree at a day's last commit, and names a folder ever held."""
+"""The repository's past, read from git: the tree at a revision, what changed between two, and every record path."""
 from __future__ import annotations
 
 import tarfile
@@ -9,7 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from .. import gitio, settings
-from ..errors import GitUnavailable, NoHistory, ShallowHistory
+from ..errors import ChangesUnavailable, GitUnavailable, NoHistory, ShallowHistory
+from .changes import Change, parse_name_status
+from .repository import Repository
 
 
 def _text(root: Path, *args: str) -> str:
@@ -62,3 +64,26 @@ def target_branch(root: Path) -> str | None:
         except GitUnavailable:
             continue
     return None
+
+
+def changed_between(root: Path, old: str, new: str) -> list[Change]:
+    """The files that differ between two revisions (renames paired), as `changes.changed_files` names them."""
+    if old.startswith("-") or new.startswith("-"):
+        raise ChangesUnavailable(f"不是有效的 git 引用：{old if old.startswith('-') else new}")
+    out = gitio.text(root, "-c", "core.quotepath=off", "diff", "--name-status", "-M", "-z", "--no-ext-diff",
+                     old, new, "--", failure=ChangesUnavailable)
+    return sorted(parse_name_status(out), key=lambda c: c.path)
+
+
+def record_paths_ever(root: Path, revision: str) -> set[str]:
+    """Every record path that any commit reachable from `revision` held (deleted and renamed ones too)."""
+    out = gitio.text(root, "log", revision, "--format=", "--name-only", "--no-renames", "--",
+                     f"{settings.VOLUNTEERS_DIR}/")
+    return {line for line in out.splitlines() if line}
+
+
+@contextmanager
+def repository_at(root: Path, revision: str, today: date) -> Iterator[Repository | None]:
+    """The repository as it stood at `revision` (settings and records), judged as of `today`; None before data/."""
+    with data_at(root, revision) as base:
+        yield None if base is None else Repository(base, today)
