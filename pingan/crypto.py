@@ -14,15 +14,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from .errors import PinganError
+
 #: The first eight bytes of an OLE2 compound file, the container of an encrypted OOXML file.
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
-class PasswordMissing(Exception):
+class PasswordMissing(PinganError):
     """--password-env names a variable that is unset or empty."""
 
 
-class PlaintextInCI(Exception):
+class PlaintextInCI(PinganError):
     """No password was given while running in CI: plaintext personal data would be published."""
 
 

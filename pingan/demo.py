@@ -20,6 +20,7 @@ from . import codelists as cl
 from . import fields as f
 from . import idcard, settings
 from .dates import anniversary
+from .errors import PinganError
 from .model import Unit
 from .phones import is_mobile
 from .yamlio import dump_record
@@ -177,7 +178,7 @@ def scale_for(count: int, total_quota: int) -> int:
     return max(1, math.ceil(count / total_quota)) if total_quota else 1
 
 
-class OutputNotEmpty(Exception):
+class OutputNotEmpty(PinganError):
     """demo-data writes only into a missing or empty folder."""
 
 

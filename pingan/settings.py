@@ -6,6 +6,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .errors import PinganError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -23,7 +25,7 @@ MAX_ECHO_CHARS = 40
 SCHEMA_PRAGMA = "# yaml-language-server: $schema=../../../schemas/volunteer.schema.json"
 
 
-class BadToday(ValueError):
+class BadToday(PinganError, ValueError):
     """PINGAN_TODAY is set but is not a YYYY-MM-DD date."""
 
 

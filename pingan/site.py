@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import settings, stats
 from .charts import painters
+from .errors import PinganError
 from .markdown_cells import escape_cell as cell
 from .model import Province, Unit
 from .problems import ERROR, Problem
@@ -40,15 +41,15 @@ SOURCE_PARTS = ("mkdocs.yml", "docs", "overrides")
 LATEST_STORIES = 3
 
 
-class NoSiteSources(Exception):
+class NoSiteSources(PinganError):
     """Neither the tool's checkout nor the data repository holds mkdocs.yml and docs/."""
 
 
-class NotASiteFolder(Exception):
+class NotASiteFolder(PinganError):
     """The output folder holds files that do not look like an earlier build: refuse to empty it."""
 
 
-class StoriesRefused(Exception):
+class StoriesRefused(PinganError):
     """A story names someone without recorded consent: the site must not be built."""
 
     def __init__(self, problems: list[Problem]):
@@ -56,11 +57,11 @@ class StoriesRefused(Exception):
         self.problems = problems
 
 
-class BadSiteUrl(ValueError):
+class BadSiteUrl(PinganError, ValueError):
     """--site-url is not an http(s) address."""
 
 
-class MkdocsFailed(Exception):
+class MkdocsFailed(PinganError):
     """mkdocs build --strict failed; `log` is its output."""
 
     def __init__(self, log: str):
