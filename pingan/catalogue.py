@@ -142,6 +142,9 @@ CATALOGUE: dict[str, CodeEntry] = _entries(
     # Dates and consent
     ("DAT001", ERROR, "登记日期在未来", "登记日期 {value} 晚于今天（{today}）",
      "填写实际登记的日期。", "登记日期: 2099-01-01"),
+    ("DAT002", ERROR, "登记日期早于项目开始", "登记日期 {value} 早于项目开始日期 {start}（data/province.yaml）",
+     "填写实际登记的日期；项目开始前不可能登记。日期确实无误时，请办公室核对 data/province.yaml 中的“项目开始日期”。",
+     "登记日期: 1985-01-02"),
     ("CON001", ERROR, "未确认无犯罪记录", "“无犯罪记录”必须为 true（由招募单位核实后填写）",
      "招募单位核实本人无违法犯罪记录后填写“无犯罪记录: true”；未核实的不能登记。", "无犯罪记录: false"),
     ("CON002", ERROR, "同意日期晚于登记日期", "个人信息同意日期 {consent} 晚于登记日期 {registered}",
@@ -161,6 +164,8 @@ CATALOGUE.update(_entries(
      "把文件改名为记录中的编号加 .yaml，如 taiyuan-00001.yaml；不用大写字母、汉字和空格。", "data/volunteers/taiyuan/Taiyuan-00001.yaml"),
     ("PLC005", ERROR, "符号链接", "{path} 是符号链接，数据仓库中只能有普通文件和文件夹",
      "删除符号链接，把实际文件放到正确的位置。", "data/volunteers/datong → ../other"),
+    ("PLC006", ERROR, "缓存文件不能提交", "{path} 是校验缓存，不能提交到仓库（缓存只在本机或 CI 中生成，提交的缓存一律不读）",
+     "用 git rm --cached 删除这个文件并提交；.cache/ 已写在 .gitignore 中，不要强制添加。", ".cache/pingan/validate.txt 被提交"),
     ("QUO001", ERROR, "超出单位名额", "{unit_name}（{unit}）名额 {quota} 人，已登记 {count} 人，超出 {over} 人：{files}",
      "删除或暂缓登记超出的记录（列出的是最近登记的），或请办公室调整名额；名额见 data/units/ 中的单位文件。",
      "太原市名额 1000 人，已登记 1001 人"),
@@ -177,6 +182,13 @@ CATALOGUE.update(_entries(
     ("AUT001", ERROR, "无权修改该单位的记录", "账号 {author} 不是{unit_name}（{unit}）的维护者，不能修改 {path}",
      "只修改本单位文件夹中的记录；如需修改，请办公室在 data/units/{unit}.yaml 的“维护者”中加入你的账号。",
      "大同市的维护者修改了太原市的记录"),
+    ("AUT003", ERROR, "只有管理员可以修改这个文件", "账号 {author} 不是管理员，不能修改 {path}：单位维护者只能修改"
+     "本单位文件夹中的记录（data/volunteers/单位代码/单位代码-五位数字.yaml）和 imports/单位代码/ 中的工作簿",
+     "只提交本单位的记录或工作簿；程序、工作流、网站页面、缓存、密钥等文件由办公室（data/province.yaml 中的“管理员”）修改，"
+     "请把修改意见告诉办公室。", "单位维护者在合并请求中修改了 pingan/validate.py"),
+    ("AUT004", ERROR, "补录旧记录须由管理员提交", "新增记录的登记日期 {registered} 早于 {days} 天以前（{cutoff} 之前），"
+     "属于补录，须由管理员提交",
+     "核对登记日期是否写错；确是补录旧的纸质登记表时，请把登记表交给办公室，由管理员提交。", "2024 年提交登记日期为 2015-01-02 的新记录"),
     ("AUT002", ERROR, "只有管理员可以修改", "账号 {author} 不是管理员，不能修改 {path}",
      "单位文件和全省设置由办公室（data/province.yaml 中的“管理员”）修改；请把修改意见告诉办公室。",
      "单位维护者修改了自己单位的名额"),

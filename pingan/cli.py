@@ -99,9 +99,13 @@ def _validate_args(parser: argparse.ArgumentParser) -> None:
                         help="输出格式：text（默认）、github（工作流注释）、json 或 codeclimate（GitLab 代码质量报告）")
     parser.add_argument("--changed-since", metavar="REF",
                         help="合并请求模式：只有与 REF 以来改动的文件有关的问题才算数，其余降为提示")
-    parser.add_argument("--author", metavar="LOGIN",
-                        help="合并请求的作者账号：改动的记录须属于其维护的单位（管理员不限）；须与 --changed-since 同用")
-    parser.add_argument("--no-cache", action="store_true", help="不读也不写校验缓存（.cache/pingan/）")
+    parser.add_argument("--author", metavar="LOGIN", action="append", default=[],
+                        help="合并请求背后的账号（作者，以及触发这次运行的账号；可重复）：每个账号都须有权修改改动的每个文件，"
+                             "权限和设置一律取自 REF 所在的目标分支；须与 --changed-since 同用")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写校验缓存")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="校验缓存放在这个文件夹（CI 中放在工作区之外，合并请求无法改写）；默认为仓库的 .cache/pingan/，"
+                             "也可用环境变量 PINGAN_CACHE_DIR 指定")
     parser.add_argument("--fix", action="store_true", help="为缺少编辑器校验注释（YML013）的记录自动加上这一行")
 
 
@@ -130,10 +134,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.paths and args.changed_since:
         raise Stop(EXIT_USAGE, "PATH 与 --changed-since 不能同时使用。")
     paths = [_repo_path(raw, root) for raw in args.paths]
+    cache_value = args.cache_dir or os.environ.get("PINGAN_CACHE_DIR", "").strip()
+    cache_dir = Path(cache_value).resolve() if cache_value else None
 
     def run() -> Report:
         return validate(root, paths or None, today=today, changed_since=args.changed_since,
-                        author=args.author, use_cache=not args.no_cache)
+                        authors=args.author, use_cache=not args.no_cache, cache_dir=cache_dir)
     try:
         result = run()
         if args.fix:

@@ -1,18 +1,33 @@
-"""The pull-request gate: which problems a change is answerable for, and who may change what.
+"""The pull-request gate: which problems a change answers for, and who may change what.
 
-A change answers for the problems that involve a file it touches (settings and
-code changes concern every record they govern); the others were there before
-and are shown as 提示. Records belong to their unit's maintainers; settings
-only to the office's administrators.
+Everything that decides who may do what comes from the target branch, never
+from the change: the administrators, the units and their maintainers, the
+quotas and the recruitment rules (see validate.py, which reads them with
+`reader.settings_at`). A unit maintainer may change only their own unit's
+record files and workbooks; every other path (settings, code, workflows,
+docs, caches, keys, anything new) is the office's.
+
+A change answers for the problems that involve a file it touches (settings
+and code changes concern every record they govern); the others were there
+before and are shown as 提示.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
 
 from . import catalogue, settings
 from .catalogue import Verbatim
 from .problems import Problem
-from .reader import Change, Settings
+from .reader import Change, Settings, Verdict, added
+
+IMPORTS_DIR = "imports"
+
+
+def login_key(name: str) -> str:
+    """A host login as compared: without @, outer spaces and case."""
+    return name.strip().removeprefix("@").casefold()
 
 
 def _unit_of(rel: str) -> str | None:
@@ -35,25 +50,63 @@ def concerns(changed: frozenset[str]) -> Callable[[Problem], bool]:
     return counts
 
 
-def login_key(name: str) -> str:
-    """A host login as compared: without @, outer spaces and case."""
-    return name.strip().removeprefix("@").casefold()
+def is_admin(authors: Sequence[str], base: Settings) -> bool:
+    """Every login behind the change is an administrator of the target branch (none given: no)."""
+    admins = {login_key(a) for a in (base.province.admins if base.province else [])}
+    return bool(authors) and all(login_key(a) in admins for a in authors)
 
 
-def authorship(changes: Iterable[Change], author: str, found: Settings) -> list[Problem]:
-    """Each changed record belongs to a unit the author maintains; settings only by an administrator."""
-    admins = {login_key(a) for a in (found.province.admins if found.province else [])}
-    who = login_key(author)
-    if who in admins:
+def _own_path(path: str, units: set[str]) -> bool:
+    """A record file of one of `units` (data/volunteers/<u>/<u>-NNNNN.yaml) or a workbook in imports/<u>/."""
+    for unit in units:
+        if re.fullmatch(rf"{re.escape(settings.VOLUNTEERS_DIR)}/{re.escape(unit)}/{re.escape(unit)}-[0-9]{{5}}\.yaml",
+                        path):
+            return True
+        if path.startswith(f"{IMPORTS_DIR}/{unit}/") and "/" not in path.removeprefix(f"{IMPORTS_DIR}/{unit}/"):
+            return True
+    return False
+
+
+def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings) -> list[Problem]:
+    """Each login behind the change may change each path it touches, by the target branch's settings.
+
+    A unit maintainer: only their own unit's record files and imports/<unit>/.
+    Everything else (settings, other units, code, workflows, docs, caches,
+    keys, anything new) only an administrator.
+    """
+    if is_admin(authors, base):
         return []
     problems = []
-    for path in sorted({path for change in changes for path in change.paths}):
-        unit_code = _unit_of(path)
-        if unit_code is not None:
-            unit = found.units.get(unit_code)
-            if unit is None or who not in {login_key(m) for m in unit.maintainers}:
-                problems.append(catalogue.make("AUT001", path, None, author=author, unit=unit_code, path=Verbatim(path),
-                                               unit_name=unit.name if unit else unit_code))
-        elif path == settings.PROVINCE_FILE or path.startswith(settings.UNITS_DIR + "/"):
-            problems.append(catalogue.make("AUT002", path, None, author=author, path=Verbatim(path)))
+    paths = sorted({path for change in changes for path in change.paths})
+    for author in authors:
+        who = login_key(author)
+        if is_admin([author], base):
+            continue
+        own = {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+        for path in paths:
+            if _own_path(path, own):
+                continue
+            unit_code = _unit_of(path) or (path.split("/")[1] if path.startswith(IMPORTS_DIR + "/")
+                                           and path.count("/") >= 2 else None)
+            unit = base.units.get(unit_code) if unit_code else None
+            shown = Verbatim(path)
+            if unit is not None and unit_code not in own:
+                problems.append(catalogue.make("AUT001", path, None, author=author, unit=unit_code, path=shown,
+                                               unit_name=unit.name))
+            elif path == settings.PROVINCE_FILE or path.startswith(settings.UNITS_DIR + "/"):
+                problems.append(catalogue.make("AUT002", path, None, author=author, path=shown))
+            else:
+                problems.append(catalogue.make("AUT003", path, None, author=author, path=shown))
     return problems
+
+
+def backfilled(changes: Sequence[Change], verdicts: Iterable[Verdict], today: date, base: Settings,
+               authors: Sequence[str]) -> list[Problem]:
+    """New records registered longer ago than the backfill limit: only an administrator adds those."""
+    if base.province is None or is_admin(authors, base):
+        return []
+    days = base.province.backfill_days
+    cutoff = (today - timedelta(days=days)).isoformat()
+    new = added(changes)
+    return [catalogue.make("AUT004", v.rel, "登记日期", registered=v.entry.registered, days=days, cutoff=cutoff)
+            for v in verdicts if v.rel in new and v.entry.registered and v.entry.registered < cutoff]

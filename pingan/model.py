@@ -151,6 +151,11 @@ class Province(BaseModel):
     model_config = ConfigDict(**_record_config, title="全省设置")
 
     total_quota: Annotated[int, Strict()] = Field(alias="总名额", ge=0)
+    start_date: CalendarDate = Field(
+        alias="项目开始日期", description="工作方案启动的日期（2014 年方案为 2014-10-01）；登记日期不得早于这一天")
+    backfill_days: Annotated[int, Strict()] = Field(
+        90, alias="补录期限天数", ge=0,
+        description="合并请求新增的记录，登记日期早于这么多天以前的（补录旧的纸质登记表），须由管理员提交")
     rules: RecruitmentRules = Field(alias="招募条件")
     admins: list[str] = Field(alias="管理员", description="团省委志愿者工作部的账号，可修改所有单位的记录")
     public_contacts: list[Contact] = Field(alias="公开联系人", description="工作方案公布的联系人，会显示在网站上")

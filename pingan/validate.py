@@ -11,15 +11,16 @@ repository reader, the same for every command.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from . import nogc
-from .gate import authorship, concerns
+from . import nogc, settings
+from .gate import authorship, backfilled, concerns, is_admin
 from .problems import NOTICE, Report
-from .reader import JOBS, Change, Repository, added, changed_files, touched
+from .reader import JOBS, Change, Repository, added, changed_files, settings_at, touched
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -28,33 +29,42 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def validate(root: Path, paths: list[Path] | None = None, today: date | None = None, *,
-             changed_since: str | None = None, author: str | None = None, use_cache: bool = True,
-             jobs: int = JOBS) -> Report:
+             changed_since: str | None = None, authors: Sequence[str] = (), use_cache: bool = True,
+             jobs: int = JOBS, cache_dir: Path | None = None) -> Report:
     """Validate the repository at `root`; see the module docstring for the modes.
 
+    With `changed_since` (a pull request), the settings that judge the change
+    come from that ref's tip, read with git: the change under review is data.
+    Only when every login in `authors` is an administrator there is the change
+    judged as it stands, by its own settings.
     Raises NotARepository, and ChangesUnavailable when `changed_since`
     cannot be resolved by git.
     """
+    today = today or settings.today()
     with nogc.paused():
         # git works out the changes in a thread while this one reads the tree (joined before any fork).
         with ThreadPoolExecutor(1) as git:
             asked = git.submit(changed_files, root, changed_since) if changed_since else None
-            repo = Repository(root, today) if today else Repository(root)
+            base = settings_at(root, changed_since) if changed_since else None
+            judged_by = None if base is None or is_admin(authors, base) else base
+            repo = Repository(root, today, judged_by=judged_by, cache_dir=cache_dir)
             changes: list[Change] | None = asked.result() if asked else None
         recent = added(changes) if changes is not None else frozenset()
         with repo.verdicts(use_cache=use_cache, jobs=jobs, recent=recent) as verdicts:
             problems = verdicts.problems
             tally = verdicts.tally()
+            if changes is not None and base is not None and authors:
+                problems += backfilled(changes, verdicts, today, base, authors)
 
     if paths is not None:
         wanted = frozenset(_rel(root, path) for path in paths)
         problems = [p for p in problems if not p.files.isdisjoint(wanted)]
         return Report(files=len(wanted), problems=problems)
-    if changes is not None:
+    if changes is not None and base is not None:
         changed = touched(changes)
         counts = concerns(changed)
         problems = [p if p.level == NOTICE or counts(p) else replace(p, level=NOTICE) for p in problems]
-        if author is not None:
-            problems += authorship(changes, author, repo.settings)
+        if authors:
+            problems += authorship(changes, authors, base)
         return Report(files=len(changed), problems=problems, tally=tally)
     return Report(files=len(repo.paths), problems=problems, tally=tally)

@@ -139,7 +139,7 @@ def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
     monkeypatch.setattr(cache, "RACY_NS", 0)
     root = make_repo(tmp_path / "repo", dict(record_file(r) for r in RECORDS[:2]))
     first = validate(root).sorted()
-    with cache.stored(root, cache.run_key(root, date(2026, 11, 29))) as stored:
+    with cache.stored(cache.cache_at(root), cache.run_key(cache.settings_digest(root), date(2026, 11, 29))) as stored:
         assert stored is not None
         lines = list(stored)
     assert len(lines) == 2 and all(index.split(line)[2] for line in lines), "signatures should be stored"

@@ -10,6 +10,7 @@ import pytest
 from conftest import make_repo, record_file, valid_record
 from pingan.model import Unit
 from pingan.reader import load_settings
+from pingan.reader.cache import cache_at
 from pingan.rules import Context
 from pingan.rules.repository import (
     Entry,
@@ -138,6 +139,6 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int, monkeypatch: 
         ("QQ001", f"data/volunteers/taiyuan/taiyuan-{n:05d}.yaml") for n in (1, 3, 5)]
     found = load_settings(root)
     rels = sorted(files)
-    with v.record_index(root, rels, Context(found.units, found.province, date(2026, 11, 29)), use_cache=False,
-                        jobs=jobs) as records:
+    with v.record_index(root, rels, Context(found.units, found.province, date(2026, 11, 29)), found.digest,
+                        cache_at(root), use_cache=False, jobs=jobs) as records:
         assert [e.rel for e in records] == rels

@@ -47,7 +47,7 @@ def test_units_pass_the_exported_schema(path: Path) -> None:
 
 
 def test_province_passes_the_exported_schema() -> None:
-    data = yaml.safe_load((PROJECT / "data/province.yaml").read_text(encoding="utf-8"))
+    data = as_json(yaml.safe_load((PROJECT / "data/province.yaml").read_text(encoding="utf-8")))
     jsonschema.validate(data, schema("province.schema.json"))
 
 

@@ -13,20 +13,22 @@ from .checking import JOBS, load_record
 from .facts import Facts, name_digest
 from .history import Holding, holding_commits, masked
 from .past import (
-                   changed_between,
-                   data_at,
-                   last_commit_before,
-                   names_ever_in,
-                   record_paths_ever,
-                   repository_at,
-                   target_branch,
+    changed_between,
+    data_at,
+    last_commit_before,
+    names_ever_in,
+    record_paths_ever,
+    repository_at,
+    settings_at,
+    target_branch,
 )
-from .repository import COUNTED, HAS_ERRORS, STATUSES, TO_VERIFY, Repository, Verdict, Verdicts
+from .repository import COUNTED, HAS_ERRORS, STATUSES, TO_VERIFY, Repository, Verdict, Verdicts, tracked_caches
 from .settings_files import Settings, load_settings
 
 __all__ = [
     "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
     "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "record_paths_ever", "repository_at",
+    "settings_at", "tracked_caches",
     "target_branch", "touched",
 ]

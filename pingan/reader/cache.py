@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -129,31 +130,46 @@ def _library_versions() -> str:
         (stdnum, stdnum.__version__), (phonenumbers, phonenumbers.__version__)))
 
 
-def run_key(root: Path, today: date) -> str:
-    """Everything a record's result depends on besides the record itself."""
+def run_key(settings_digest: str, today: date) -> str:
+    """Everything a record's result depends on besides the record itself: code, libraries, settings, the day."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(f"format {FORMAT}\n{sys.version}\n{_library_versions()}\n{today.isoformat()}\n".encode())
     hasher.update(_package_source())
-    settings_files = [root / settings.PROVINCE_FILE, *sorted((root / settings.UNITS_DIR).glob("*"))]
-    for path in settings_files:
+    hasher.update(settings_digest.encode())
+    return hasher.hexdigest()
+
+
+def settings_digest(root: Path) -> str:
+    """The settings files' names and bytes as one digest (what a record's verdict is judged against)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in [root / settings.PROVINCE_FILE, *sorted((root / settings.UNITS_DIR).glob("*"))]:
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + digest_file(path).encode() + b"\0")
     return hasher.hexdigest()
 
 
-def cache_folder(root: Path) -> Path | None:
-    """.cache/pingan/ of the repository, or None when some part of it is a link or not a folder."""
+@dataclass(frozen=True)
+class CacheAt:
+    """Where the cache lives: `folder` (None when no safe one), which must stay inside `container`."""
+
+    container: Path
+    folder: Path | None
+
+
+def cache_at(root: Path, cache_dir: Path | None = None) -> CacheAt:
+    """The cache's place: `cache_dir` when given (CI keeps caches outside the work tree, so no change under
+    review can plant one), else .cache/pingan/ of the repository when no part of it is a link."""
+    if cache_dir is not None:
+        return CacheAt(cache_dir, None if cache_dir.is_symlink() else cache_dir)
     folder = root
     for part in CACHE_DIR.split("/"):
         folder = folder / part
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return None
-    return folder
+            return CacheAt(root, None)
+    return CacheAt(root, folder)
 
 
-def cache_file(root: Path, name: str) -> Path | None:
-    """A file in the cache folder, or None when it or its folder is unsafe to use."""
-    folder = cache_folder(root)
-    path = None if folder is None else folder / name
+def _cache_file(at: CacheAt) -> Path | None:
+    path = None if at.folder is None else at.folder / CACHE_FILE
     return None if path is None or path.is_symlink() else path
 
 
@@ -162,9 +178,9 @@ def _header(key: str) -> str:
 
 
 @contextmanager
-def stored(root: Path, key: str) -> Iterator[TextIO | None]:
+def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
     """The last run's index when its key is `key`, open after the header line, else None."""
-    path = cache_file(root, CACHE_FILE)
+    path = _cache_file(at)
     try:
         handle = open(path, encoding="utf-8", newline="\n") if path is not None and path.is_file() else None
     except OSError:
@@ -181,10 +197,9 @@ def stored(root: Path, key: str) -> Iterator[TextIO | None]:
 
 
 @contextmanager
-def scratch(root: Path, key: str) -> Iterator[TextIO]:
+def scratch(at: CacheAt, key: str) -> Iterator[TextIO]:
     """A nameless temporary file for a run's index, headed like the cache (in the cache folder when safe)."""
-    folder = cache_folder(root)
-    folder = folder if folder is not None and _made_inside(root, folder) else None
+    folder = at.folder if at.folder is not None and _made_inside(at.container, at.folder) else None
     try:
         handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
     except OSError:
@@ -194,19 +209,14 @@ def scratch(root: Path, key: str) -> Iterator[TextIO]:
         yield handle
 
 
-def keep(root: Path, index: TextIO) -> None:
+def keep(at: CacheAt, index: TextIO) -> None:
     """Make a run's index the cache of the next run (atomically); skipped when the folder is unsafe or read-only."""
-    path = cache_file(root, CACHE_FILE)
+    path = _cache_file(at)
     if path is None:
         return
     index.flush()
     index.seek(0)
-    _replace(root, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
-
-
-def write_atomically(root: Path, path: Path, text: str) -> None:
-    """Replace a cache file with `text`; skipped when its folder is outside `root` or read-only."""
-    _replace(root, path, lambda out: out.write(text))
+    _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
 
 
 def _made_inside(root: Path, folder: Path) -> bool:

@@ -148,12 +148,12 @@ def _kept(stored: Iterable[str], comparison: Comparison) -> Iterator[str]:
 
 
 @contextmanager
-def record_index(root: Path, rels: list[str], ctx: Context, *, use_cache: bool = True,
-                 jobs: int = JOBS) -> Iterator[index.Index]:
+def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str, at: cache.CacheAt, *,
+                 use_cache: bool = True, jobs: int = JOBS) -> Iterator[index.Index]:
     """The index of the record files `rels` (in path order): stored lines where a file is unchanged, the
-    rest checked now. With `use_cache`, the stored index is read and the new one kept."""
-    key = cache.run_key(root, ctx.today)
-    with cache.stored(root, key) if use_cache else nullcontext() as stored:
+    rest checked now. With `use_cache`, the stored index (in `at`) is read and the new one kept."""
+    key = cache.run_key(settings_digest, ctx.today)
+    with cache.stored(at, key) if use_cache else nullcontext() as stored:
         start = stored.tell() if stored else 0
         comparison = compare(root, rels, stored or ())
         if stored and comparison.unchanged:
@@ -161,11 +161,11 @@ def record_index(root: Path, rels: list[str], ctx: Context, *, use_cache: bool =
             return
         if stored:
             stored.seek(start)
-        with cache.scratch(root, key) as scratch:
+        with cache.scratch(at, key) as scratch:
             start_new = scratch.tell()
             checked = checked_lines(root, comparison.cold, ctx, jobs)
             # A line begins with its path and a separator below any path character: lines sort as paths do.
             scratch.writelines(heapq.merge(_kept(stored or (), comparison), checked))
             if use_cache:
-                cache.keep(root, scratch)
+                cache.keep(at, scratch)
             yield index.Index(scratch, start_new, len(rels))

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from .. import gitio, settings
-from ..errors import ChangesUnavailable, GitUnavailable, NoHistory, ShallowHistory
+from ..errors import ChangesUnavailable, GitUnavailable, NoHistory, NotARepository, ShallowHistory
 from .changes import Change, parse_name_status
 from .repository import Repository
+from .settings_files import Settings, load_settings
 
 
 def _text(root: Path, *args: str) -> str:
@@ -87,3 +88,35 @@ def repository_at(root: Path, revision: str, today: date) -> Iterator[Repository
     """The repository as it stood at `revision` (settings and records), judged as of `today`; None before data/."""
     with data_at(root, revision) as base:
         yield None if base is None else Repository(base, today)
+
+
+def settings_at(root: Path, revision: str) -> Settings:
+    """data/province.yaml and data/units/ as `revision` holds them, read with git (never from the work tree).
+
+    The gate judges a change by its target branch's settings, so that a change
+    cannot promote its own author, raise its own quota or relax the rules.
+    Raises NotARepository when the revision has no data/units/.
+    """
+    if revision.startswith("-"):
+        raise ChangesUnavailable(f"不是有效的 git 引用：{revision}")
+    prefix = _text(root, "rev-parse", "--show-prefix")
+    with tempfile.TemporaryDirectory(prefix="pingan-settings-") as tmp:
+        archive = Path(tmp) / "settings.tar"
+        try:
+            gitio.git(root, "archive", "--format=tar", "-o", str(archive), revision, "--",
+                      f"{prefix}{settings.PROVINCE_FILE}", f"{prefix}{settings.UNITS_DIR}", failure=ChangesUnavailable)
+        except ChangesUnavailable:
+            if not _exists(root, revision):
+                raise
+            raise NotARepository(f"{revision}:{settings.UNITS_DIR}") from None
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(tmp) / "tree", filter="data")
+        return load_settings(Path(tmp) / "tree" / prefix)
+
+
+def _exists(root: Path, revision: str) -> bool:
+    try:
+        gitio.git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except GitUnavailable:
+        return False
+    return True

@@ -23,7 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .. import settings
+from .. import catalogue, gitio, settings
+from ..catalogue import Verbatim
+from ..errors import GitUnavailable
 from ..fields import DATE_KEYS
 from ..loader import Loaded
 from ..model import Volunteer, iso_date
@@ -35,6 +37,15 @@ from .checking import JOBS, load_record, record_index
 from .facts import Facts
 from .index import Index, Stored
 from .settings_files import Settings, load_settings
+
+
+def tracked_caches(root: Path) -> list[str]:
+    """Files under .cache/ that git tracks: a cache is never trusted from the tree (anyone can write one)."""
+    try:
+        out = gitio.text(root, "ls-files", "-z", "--", cache.CACHE_DIR.split("/")[0])
+    except GitUnavailable:
+        return []  # not a git repository: nothing is tracked
+    return sorted(path for path in out.split("\0") if path)
 
 COUNTED, HAS_ERRORS, TO_VERIFY = "计入", "有错误", "待核实"
 STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS)
@@ -102,6 +113,10 @@ class Repository:
 
     root: Path
     today: date = field(default_factory=settings.today)
+    #: Settings to judge by instead of the tree's own (the gate judges a change by its target branch's).
+    judged_by: Settings | None = None
+    #: Where the cache lives; None: .cache/pingan/ in the repository.
+    cache_dir: Path | None = None
     settings: Settings = field(init=False)
     #: Record files (data/volunteers/<unit>/<name>.yaml), in path order: the one listing of records.
     paths: list[str] = field(init=False)
@@ -109,10 +124,17 @@ class Repository:
     placement: list[Problem] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.settings = load_settings(self.root)
-        known = [p.stem for p in (self.root / settings.UNITS_DIR).glob("*.yaml")]
+        if self.judged_by is None:
+            self.settings = load_settings(self.root)
+            known = [p.stem for p in (self.root / settings.UNITS_DIR).glob("*.yaml")]
+        else:  # only the units the judging settings know are unit folders
+            self.settings, known = self.judged_by, list(self.judged_by.units)
         self.paths, placement = scan_records(self.root, known)
-        self.placement = scan_settings(self.root) + placement
+        tracked = tracked_caches(self.root)
+        #: A cache that git tracks was written by whoever committed it: never read it.
+        self.tree_cache_trusted = not tracked
+        self.placement = scan_settings(self.root) + placement + [
+            catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked]
 
     @property
     def context(self) -> Context | None:
@@ -134,7 +156,9 @@ class Repository:
             yield Verdicts(problems, None)
             return
         complete = not any(p.level == ERROR for p in self.settings.problems)
-        with record_index(self.root, self.paths, ctx, use_cache=use_cache, jobs=jobs) as records:
+        use_cache = use_cache and (self.cache_dir is not None or self.tree_cache_trusted)
+        with record_index(self.root, self.paths, ctx, self.settings.digest, cache.cache_at(self.root, self.cache_dir),
+                          use_cache=use_cache, jobs=jobs) as records:
             problems += records.problems()
             problems += check_repository(records, RepoContext(ctx.units, ctx.province, recent, complete))
             errors: set[str] = set()
@@ -190,7 +214,8 @@ class Repository:
         units, province = self.settings.required()
         ctx = self.context
         assert ctx is not None  # required() raised otherwise
-        with record_index(self.root, self.paths, ctx) as existing:  # validate's cache, where it is fresh
+        with record_index(self.root, self.paths, ctx, self.settings.digest,
+                          cache.cache_at(self.root, self.cache_dir)) as existing:  # validate's cache, where fresh
             entries = [entry for entry in existing if entry.rel not in replacing]
         entries += [Entry.of(rel, data, at) for rel, (data, at) in replacing.items()]
         return check_repository(entries, RepoContext(units, province, recent))

@@ -14,6 +14,7 @@ from ..model import Province, Unit
 from ..problems import ERROR, Problem
 from ..rules import RecordView
 from ..rules.schema import model_problems
+from .cache import settings_digest
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Settings:
     units: dict[str, Unit]
     province: Province | None
     problems: list[Problem]
+    #: The settings files' names and bytes as one digest: verdicts judged against them are cached under it.
+    digest: str = ""
 
     @property
     def usable(self) -> bool:
@@ -69,4 +72,4 @@ def load_settings(root: Path) -> Settings:
             problems.append(catalogue.make("UNI001", rel, "代码", None, None, value=unit.code, stem=path.stem))
         elif unit is not None:
             units[unit.code] = unit
-    return Settings(units, province, problems)
+    return Settings(units, province, problems, settings_digest(root))

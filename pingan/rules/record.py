@@ -268,6 +268,12 @@ def registered_not_future(rec: RecordView, ctx: Context) -> Iterator[Problem]:
         yield rec.problem("DAT001", f.REGISTERED, value=rec.data[f.REGISTERED], today=ctx.today)
 
 
+def registered_after_start(rec: RecordView, ctx: Context) -> Iterator[Problem]:
+    """登记日期 is not before the programme started (项目开始日期): no backdating past the plan itself."""
+    if rec.ok(f.REGISTERED) and rec.data[f.REGISTERED] < ctx.province.start_date:
+        yield rec.problem("DAT002", f.REGISTERED, value=rec.data[f.REGISTERED], start=ctx.province.start_date)
+
+
 def criminal_record_checked(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """无犯罪记录 is true: the unit has checked it (plan 三（一）2)."""
     if f.NO_CRIMINAL_RECORD not in rec.reported and rec.data.get(f.NO_CRIMINAL_RECORD) is False:
@@ -287,5 +293,5 @@ RECORD_RULES = (
     id_check_char, id_birth_date, id_region, sex_matches_id, birth_date_matches_id,
     age_in_range, residency, industry_given, list_codes,
     mobile_valid, landline_valid, qq_valid, region_known,
-    registered_not_future, criminal_record_checked, consent_before_registration,
+    registered_not_future, registered_after_start, criminal_record_checked, consent_before_registration,
 )
