@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo lint test bench schema clean site leak-check serve ci-rosters ci-import
+.PHONY: help venv dev-venv system-deps demo lint test bench schema clean site leak-check serve ci-rosters ci-site ci-import
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,10 +46,11 @@ demo: venv  ## 用 30000 条虚构记录走完整流程：校验、加密名单�
 	@echo "预览网站：    make serve ROOT=$(DEMO)/repo STORIES=demo/stories（修改页面后自动刷新）"
 	@echo "              或 $(PYTHON) -m http.server -d $(DEMO)/site，再打开 http://127.0.0.1:8000/"
 
-lint: dev-venv  ## 代码检查：ruff、mypy、import-linter（模块依赖约定写在 .importlinter 中）
+lint: dev-venv  ## 代码检查：ruff、mypy、import-linter（模块依赖约定写在 .importlinter 中）、zizmor（工作流的安全检查）
 	$(BIN)/ruff check pingan scripts tests
 	$(BIN)/mypy
 	if [ -f .importlinter ]; then $(BIN)/lint-imports; fi
+	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 test: dev-venv system-deps node_modules/.installed lint  ## 运行全部测试
 	$(BIN)/python -m pytest
@@ -89,15 +90,21 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # --- CI jobs (GitHub/Gitea workflows and GitLab jobs call these; no logic in the CI files) ------------
-# SINCE: first day of the insurance changes list (default: the 1st of this month, Asia/Shanghai).
-SINCE        ?=
-MONTH_START  := $(shell TZ=Asia/Shanghai date +%Y-%m-01)
-# Where the post-merge import pushes its commit: a remote (origin) or a URL carrying a token (GitLab).
-PUSH_REMOTE  ?= origin
-PUSH_BRANCH  ?= main
+# No recipe below pastes a workflow input, an event field or a secret into its text: make would hand it to the
+# shell as code. Values arrive as environment variables and are read by pingan (checked in Python) or quoted
+# by the shell ("$$VAR"):
+#   ROSTER_SINCE     first day of the insurance changes list, YYYY-MM-DD; empty: the 1st of this month (Asia/Shanghai)
+#   ROSTER_PASSWORD  the rosters' password (an environment secret limited to the default branch)
+#   PUSH_REMOTE      where the post-merge import pushes: a remote name (default origin) or a URL carrying a token (GitLab)
+#   PUSH_BRANCH      the branch it pushes to (default main)
+#   SITE_DIR         where ci-site writes the public site (default site; GitLab Pages: public)
+#   SITE_URL         the published address without the trailing slash (Pages' base URL), optional
 
-ci-rosters: venv  ## CI：生成加密的 Excel 名单到 rosters/（密码取自 ROSTER_PASSWORD；没有密码则失败）
-	$(BIN)/pingan roster --out rosters --since "$(or $(SINCE),$(MONTH_START))" --password-env ROSTER_PASSWORD
+ci-rosters: venv  ## CI：生成加密的 Excel 名单到 rosters/（日期取自 ROSTER_SINCE，密码取自 ROSTER_PASSWORD；没有密码则失败）
+	$(BIN)/pingan roster --out rosters --since-env ROSTER_SINCE --password-env ROSTER_PASSWORD
+
+ci-site: venv  ## CI：用本仓库的数据生成公开网站到 SITE_DIR（默认 site/；网址取自环境变量 SITE_URL）
+	$(BIN)/pingan site --root . --out "$${SITE_DIR:-site}" $${SITE_URL:+--site-url "$$SITE_URL/"}
 
 ci-import: venv  ## CI（合并后）：把 imports/ 中的工作簿转换为记录、删除工作簿，提交并推送
 	$(BIN)/pingan import-pending --apply
@@ -105,4 +112,4 @@ ci-import: venv  ## CI（合并后）：把 imports/ 中的工作簿转换为记
 	@if git diff --cached --quiet; then echo "没有需要提交的变化。"; else \
 	  git -c user.name="pingan import" -c user.email="pingan-import@noreply.invalid" \
 	    commit -q -m "Import Excel rosters from imports/" && \
-	  git push -q "$(PUSH_REMOTE)" "HEAD:$(PUSH_BRANCH)" && echo "已提交并推送导入的记录。"; fi
+	  git push -q "$${PUSH_REMOTE:-origin}" "HEAD:$${PUSH_BRANCH:-main}" && echo "已提交并推送导入的记录。"; fi

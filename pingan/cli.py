@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -323,9 +324,28 @@ def _roster_args(parser: argparse.ArgumentParser) -> None:
                         help="只生成这个单位的名单工作簿（单位代码，如 taiyuan；可重复）")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=_iso_day,
                         help="名单日期：年龄按这一天计算，登记日期晚于这一天的不列入（默认今天）")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_day,
-                        help="另外生成保险变动名单：这一天以来新增、减少和信息变更的志愿者（依据 git 提交历史）")
+    since = parser.add_mutually_exclusive_group()
+    since.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_day,
+                       help="另外生成保险变动名单：这一天以来新增、减少和信息变更的志愿者（依据 git 提交历史）")
+    since.add_argument("--since-env", metavar="VAR",
+                       help="同 --since，但日期取自环境变量 VAR（供 CI 使用）；变量为空或未设置时为本月 1 日（北京时间）")
     _password_option(parser)
+
+
+def _since_from_env(var: str, today: date) -> date:
+    """The --since-env date: CI passes a workflow input through the environment, never through a shell or make.
+
+    The value is checked here and never echoed (a hostile value must not reach the log either)."""
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return today.replace(day=1)
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Stop(EXIT_USAGE, f"环境变量 {var} 的值不是 YYYY-MM-DD 格式的日期（如 2026-11-01）；"
+                               "请填写这样的日期，或留空（即本月 1 日）。") from None
 
 
 @command("roster", _roster_args)
@@ -335,6 +355,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
     from .errors import NoHistory, SettingsInvalid, ShallowHistory, UnknownUnit
 
     root = resolve_root(args.root)
+    if args.since_env is not None:
+        args.since = _since_from_env(args.since_env, _today_or_stop())
     password = _password(args)
     as_of = args.as_of or _today_or_stop()
     if args.since is not None and args.since > as_of:
