@@ -132,6 +132,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     today = _today_or_stop()
     if args.author and not args.changed_since:
         raise Stop(EXIT_USAGE, "--author 须与 --changed-since 一起使用。")
+    if any(not login.strip() for login in args.author):
+        raise Stop(EXIT_USAGE, "--author 的账号为空：工作流没有传来合并请求作者或触发者的账号，无法判断修改权限。")
     if args.paths and args.changed_since:
         raise Stop(EXIT_USAGE, "PATH 与 --changed-since 不能同时使用。")
     paths = [_repo_path(raw, root) for raw in args.paths]

@@ -230,3 +230,12 @@ def test_settings_are_read_from_the_target_branch_quickly(tmp_path: Path) -> Non
     found = settings_at(root, "main")
     assert time.perf_counter() - start < 1.0 and found.usable and found.province is not None
     assert found.province.admins == ["office"]
+
+
+def test_an_empty_login_fails_closed(tmp_path: Path) -> None:
+    """A workflow that lost the author's login must not pass the check with no author at all."""
+    root = pull_request(tmp_path, lambda r: write(r, person(13)))
+    done = subprocess.run([sys.executable, "-m", "pingan.cli", "validate", "--root", str(root), "--changed-since",
+                           "main", "--author", "ty-maint", "--author", " "], capture_output=True, text=True,
+                          env={**GIT_ENV, "PINGAN_TODAY": TODAY.isoformat()})
+    assert done.returncode == 2 and "--author 的账号为空" in done.stderr
