@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo lint test bench schema clean site leak-check serve ci-rosters ci-site ci-import
+.PHONY: help venv dev-venv system-deps demo check lint test bench schema clean site leak-check serve ci-rosters ci-site ci-import
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ SITE_ARGS = $(foreach d,$(STORIES),--stories $(d))
 
 site: venv  ## 生成公开网站到 site/（数据来自 ROOT，默认本仓库；先生成数据页，再 mkdocs build --strict）
 	$(BIN)/pingan site --root $(ROOT) --out $(SITE) $(SITE_ARGS) $(if $(SITE_URL),--site-url $(SITE_URL))
+
+check: venv  ## 提交前检查：对已提交的改动运行和 CI 相同的检查（账号：git config pingan.author 你的账号）
+	$(BIN)/pingan check
 
 leak-check: venv  ## 检查 site/ 中有没有志愿者的身份证号码、电话、住址、姓名（发布前必须通过）
 	$(BIN)/pingan leak-check --root $(ROOT) --site $(SITE) $(SITE_ARGS)

@@ -170,6 +170,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if result.valid else EXIT_PROBLEMS
 
 
+@command("check", _root_option)
+def cmd_check(args: argparse.Namespace) -> int:
+    """提交前检查：对当前分支已提交的改动运行和 CI 完全相同的合并请求检查（账号取自 PINGAN_AUTHOR 或 git config pingan.author）。"""
+    from . import report
+    from .errors import ChangesUnavailable, NoHistory
+    from .local_check import NoAuthor, check_committed
+
+    root = resolve_root(args.root)
+    try:
+        found = check_committed(root, _today_or_stop())
+    except NoAuthor as exc:
+        raise Stop(EXIT_USAGE, "不知道用哪个账号检查：请运行 git config pingan.author 你的代码托管平台账号"
+                               "（或设置环境变量 PINGAN_AUTHOR），再运行一次。") from exc
+    except (NoHistory, ChangesUnavailable) as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"无法与目标分支比较（需要 git 仓库和 origin/main 或 main 分支）：{exc}") from exc
+    print(f"以账号 {found.author} 检查当前分支已提交的改动（与 {found.target} 比较，和 CI 相同）：")
+    for line in report.render_text(found.report):
+        print(line)
+    if found.uncommitted:
+        shown = "、".join(found.uncommitted[:10]) + (f" 等 {len(found.uncommitted)} 个" if len(found.uncommitted) > 10 else "")
+        print(f"警告：以下文件有未提交的修改，不在本次检查范围内（提交后再检查）：{shown}")
+    return EXIT_OK if found.report.valid else EXIT_PROBLEMS
+
+
 @command("owners", _root_option)
 def cmd_owners(args: argparse.Namespace) -> int:
     """根据各单位的维护者和办公室的管理员生成 .github/CODEOWNERS 和 .gitlab/CODEOWNERS。"""

@@ -83,6 +83,10 @@ def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings
         if is_admin([author], base):
             continue
         own = {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+        if not own:  # one error that says what to ask for, not one line per file
+            problems.append(catalogue.make("AUT005", paths[0] if paths else settings.PROVINCE_FILE, None,
+                                           author=author, count=len(paths)))
+            continue
         for path in paths:
             if _own_path(path, own):
                 continue
@@ -97,6 +101,36 @@ def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings
                 problems.append(catalogue.make("AUT002", path, None, author=author, path=shown))
             else:
                 problems.append(catalogue.make("AUT003", path, None, author=author, path=shown))
+    return problems
+
+
+def _record_id(path: str) -> str | None:
+    unit = _unit_of(path)
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml") if unit and path.endswith(".yaml") else None
+
+
+def permanent_numbers(changes: Sequence[Change], used: Callable[[], set[str]], base: Settings,
+                      authors: Sequence[str]) -> list[Problem]:
+    """A record's 编号 never changes, and a number once used is never given to anyone else.
+
+    Renaming a record file to another 编号 is the office's transfer; adding a
+    record under a number that main's history (or data/retired-numbers.txt)
+    already knows is the office's restoration. `used` is asked only when
+    the change adds a record.
+    """
+    if is_admin(authors, base):
+        return []
+    problems = []
+    for change in changes:
+        new_id = _record_id(change.path)
+        if change.old is not None and new_id is not None and _record_id(change.old) not in (None, new_id):
+            problems.append(catalogue.make("NUM001", change.path, None, old=_record_id(change.old), new=new_id))
+    added_ids = {change.path: _record_id(change.path) for change in changes if change.status == "A"}
+    added_ids = {path: number for path, number in added_ids.items() if number}
+    if added_ids:
+        known = used()
+        problems += [catalogue.make("NUM002", path, None, value=number)
+                     for path, number in sorted(added_ids.items()) if number in known]
     return problems
 
 

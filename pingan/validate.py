@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 
 from . import nogc, settings
-from .gate import authorship, backfilled, concerns, is_admin
+from .gate import authorship, backfilled, concerns, is_admin, permanent_numbers
 from .problems import NOTICE, Report
-from .reader import JOBS, Change, Repository, added, changed_files, settings_at, touched
+from .reader import JOBS, Change, Repository, added, changed_files, numbers_used, settings_at, touched
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -66,5 +66,7 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
         problems = [p if p.level == NOTICE or counts(p) else replace(p, level=NOTICE) for p in problems]
         if authors:
             problems += authorship(changes, authors, base)
+            ref = changed_since or ""
+            problems += permanent_numbers(changes, lambda: numbers_used(root, ref), base, authors)
         return Report(files=len(changed), problems=problems, tally=tally)
     return Report(files=len(repo.paths), problems=problems, tally=tally)

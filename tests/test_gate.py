@@ -239,3 +239,57 @@ def test_an_empty_login_fails_closed(tmp_path: Path) -> None:
                            "main", "--author", "ty-maint", "--author", " "], capture_output=True, text=True,
                           env={**GIT_ENV, "PINGAN_TODAY": TODAY.isoformat()})
     assert done.returncode == 2 and "--author 的账号为空" in done.stderr
+
+
+# --- numbers are permanent (issue 13) ------------------------------------------------------------
+
+def test_a_record_keeps_its_number(tmp_path: Path) -> None:
+    def renumber(root: Path) -> None:
+        shutil.move(root / "data/volunteers/taiyuan/taiyuan-00001.yaml", root / "data/volunteers/taiyuan/taiyuan-00099.yaml")
+        edit(root, "data/volunteers/taiyuan/taiyuan-00099.yaml", "编号: taiyuan-00001", "编号: taiyuan-00099")
+    root = pull_request(tmp_path, renumber)
+    assert ("NUM001", "data/volunteers/taiyuan/taiyuan-00099.yaml") in errors(root, "ty-maint")
+    assert not [c for c, _ in errors(root, "office") if c == "NUM001"]  # the office may renumber
+
+
+def test_a_number_once_used_is_never_given_again(tmp_path: Path) -> None:
+    root = base_repo(tmp_path)
+    git(root, "checkout", "-q", "main")
+    (root / "data/volunteers/taiyuan/taiyuan-00003.yaml").unlink()
+    (root / "data/retired-numbers.txt").write_text("# 历史已清除的编号\ntaiyuan-00007\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "withdrawn and purged")
+    git(root, "checkout", "-q", "-B", "change")
+    write(root, person(3, 手机="13900000003", 身份证号码=(b := "14012119930303231") + idcard.check_char(b + "0")))
+    write(root, person(7))
+    write(root, person(8))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "reuse")
+    found = errors(root, "ty-maint")
+    assert ("NUM002", "data/volunteers/taiyuan/taiyuan-00003.yaml") in found
+    assert ("NUM002", "data/volunteers/taiyuan/taiyuan-00007.yaml") in found
+    assert ("NUM002", "data/volunteers/taiyuan/taiyuan-00008.yaml") not in found
+
+
+def test_a_login_that_maintains_nothing_gets_one_error(tmp_path: Path) -> None:
+    root = pull_request(tmp_path, lambda r: [write(r, person(n)) for n in range(20, 30)])
+    assert [c for c, _ in errors(root, "newcomer")] == ["AUT005"]
+
+
+# --- the unit's local check is the CI gate (issue 13) -------------------------------------------
+
+def test_the_local_check_checks_commits_as_ci_does(tmp_path: Path) -> None:
+    root = pull_request(tmp_path, lambda r: write(r, person(30)))
+    write(root, person(31, QQ="0"))  # never committed: not part of the check, only listed
+    env = {**GIT_ENV, "PINGAN_TODAY": TODAY.isoformat()}
+    run = [sys.executable, "-m", "pingan.cli", "check", "--root", str(root)]
+    done = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "git config pingan.author" in done.stderr
+    git(root, "config", "pingan.author", "ty-maint")
+    done = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "以账号 ty-maint 检查" in done.stdout and "QQ001" not in done.stdout
+    assert "未提交的修改" in done.stdout and "taiyuan-00031.yaml" in done.stdout
+    done = subprocess.run(run, capture_output=True, text=True, env={**env, "PINGAN_AUTHOR": "dt-maint"})
+    assert done.returncode == 1 and "[AUT001]" in done.stdout
+    assert git(root, "worktree", "list").count("\n") == 1  # the temporary worktree is gone

@@ -8,6 +8,7 @@ a commit, an ID number's history) is read through git here too.
 """
 from __future__ import annotations
 
+from .cache import CACHE_DIR
 from .changes import Change, added, changed_files, touched
 from .checking import JOBS, load_record
 from .facts import Facts, name_digest
@@ -17,6 +18,7 @@ from .past import (
     data_at,
     last_commit_before,
     names_ever_in,
+    numbers_used,
     record_paths_ever,
     repository_at,
     settings_at,
@@ -26,9 +28,9 @@ from .repository import COUNTED, HAS_ERRORS, STATUSES, TO_VERIFY, Repository, Ve
 from .settings_files import Settings, load_settings
 
 __all__ = [
-    "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
+    "CACHE_DIR", "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
-    "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "record_paths_ever", "repository_at",
+    "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "record_paths_ever", "repository_at",
     "settings_at", "tracked_caches",
     "target_branch", "touched",
 ]

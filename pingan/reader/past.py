@@ -120,3 +120,16 @@ def _exists(root: Path, revision: str) -> bool:
     except GitUnavailable:
         return False
     return True
+
+
+RETIRED_NUMBERS = "data/retired-numbers.txt"
+
+
+def numbers_used(root: Path, revision: str) -> set[str]:
+    """Every 编号 a record ever had on `revision`'s history, and the retired numbers whose history was purged."""
+    used = {path.rsplit("/", 1)[-1].removesuffix(".yaml") for path in record_paths_ever(root, revision)}
+    try:
+        retired = gitio.text(root, "show", f"{revision}:{RETIRED_NUMBERS}")
+    except GitUnavailable:
+        retired = ""  # no file: nothing purged yet
+    return used | {line.strip() for line in retired.splitlines() if line.strip() and not line.startswith("#")}
