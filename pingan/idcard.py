@@ -15,7 +15,13 @@ from . import codelists
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
-_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+# Digits in any width, and at most one separator (space, hyphen, full-width space or hyphen) between
+# two of them: "510104 19730727 5344", "１４０１２１…", "187-1009-5656".
+_DIGIT = "[0-9０-９]"
+_SEP = "[ \t\u00a0\u3000\\-－‐–—]?"
+_ID_IN_TEXT = re.compile(rf"(?<![0-9０-９]){_DIGIT}(?:{_SEP}{_DIGIT}){{16}}{_SEP}[0-9０-９XxＸｘ](?![0-9０-９])")
+_MOBILE_IN_TEXT = re.compile(rf"(?<![0-9０-９])[1１]{_SEP}[3-9３-９](?:{_SEP}{_DIGIT}){{9}}(?![0-9０-９])")
+_FOLD = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 
 
 def normalise(raw: str) -> str:
@@ -84,6 +90,16 @@ def mask(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def _digits(found: re.Match[str]) -> str:
+    return "".join(ch for ch in found.group(0).translate(_FOLD) if ch.isascii() and ch.isalnum())
+
+
 def mask_in_text(text: str) -> str:
-    """Mask every 18-character ID number that appears inside free text."""
-    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
+    """Mask every 18-character ID number inside free text, in any width or spacing: 140121********1019."""
+    return _ID_IN_TEXT.sub(lambda found: mask(_digits(found)), text)
+
+
+def mask_personal_numbers(text: str) -> str:
+    """ID numbers as `mask_in_text`, and 11-digit mainland mobiles as 187****5656, in any width or spacing."""
+    masked = mask_in_text(text)
+    return _MOBILE_IN_TEXT.sub(lambda found: (digits := _digits(found))[:3] + "****" + digits[-4:], masked)

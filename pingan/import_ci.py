@@ -18,11 +18,15 @@ from .importer import Outcome, import_file, row_line, sorted_problems
 from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
 from .reader import load_settings
+from .report import clean, one_line
 
 IMPORTS_DIR = "imports"
 #: Files that may stay in imports/ (instructions, empty-folder markers).
 KEPT = {"README.md", ".gitkeep"}
 SUFFIXES = (".xlsx", ".csv")
+#: Problems listed per uploaded file (and for the folder itself) in the log and the step summary;
+#: a broken workbook can have thousands, and the rest are summed up in one line.
+MAX_LISTED_PROBLEMS = 200
 
 
 @dataclass
@@ -110,12 +114,13 @@ def step_summary(pending: Pending, applied: bool) -> str:
     lines = ["## Excel 批量导入", ""]
     if not pending.files and not pending.problems:
         return "\n".join(lines + ["imports/ 中没有待导入的文件。", ""])
-    for problem in pending.problems:
-        lines.append(f"- **{problem.level}** {escape_cell(problem.message)}")
+    for problem in pending.problems[:MAX_LISTED_PROBLEMS]:
+        lines.append(f"- **{problem.level}** {escape_cell(clean(problem.message))}")
+    lines += _not_listed(len(pending.problems))
     if pending.problems:
         lines.append("")
     for outcome in pending.outcomes:
-        lines.append(f"### {outcome.source}")
+        lines.append(f"### {escape_cell(clean(outcome.source))}")
         lines.append("")
         if outcome.valid:
             verb = "已" if applied else "合并后将"
@@ -129,17 +134,29 @@ def step_summary(pending: Pending, applied: bool) -> str:
         shown = sorted_problems(outcome.problems)
         if shown:
             lines += ["", "| 级别 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- |"]
-            lines += [f"| {p.level} | {escape_cell(p.line)} | {escape_cell(p.col)} | {escape_cell(p.field)} | {escape_cell(p.message)} |"
-                      for p in shown[:1000]]
+            lines += [f"| {p.level} | {escape_cell(p.line)} | {escape_cell(p.col)} | "
+                      f"{escape_cell(None if p.field is None else clean(p.field))} | {escape_cell(clean(p.message))} |"
+                      for p in shown[:MAX_LISTED_PROBLEMS]]
+            lines += [""] + _not_listed(len(shown)) if len(shown) > MAX_LISTED_PROBLEMS else []
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
 def text_lines(pending: Pending) -> list[str]:
     """The same findings as plain lines for the job log and the terminal."""
-    lines = [f"{p.file}: {p.level}：{p.message}" for p in pending.problems]
+    lines = [f"{one_line(p.file)}: {p.level}：{one_line(p.message)}" for p in pending.problems[:MAX_LISTED_PROBLEMS]]
+    lines += _not_listed(len(pending.problems))
     for outcome in pending.outcomes:
-        lines += [f"{outcome.source} {p.level}：{row_line(p)}" for p in sorted_problems(outcome.problems)]
-        lines += [f"{'已' if pending.removed else '将'}{action} {rel}" for rel, action in outcome.written]
-    lines += [f"已删除 {rel}" for rel in pending.removed]
+        shown = sorted_problems(outcome.problems)
+        lines += [f"{one_line(outcome.source)} {p.level}：{one_line(row_line(p))}" for p in shown[:MAX_LISTED_PROBLEMS]]
+        lines += [f"{one_line(outcome.source)} {line}" for line in _not_listed(len(shown))]
+        lines += [f"{'已' if pending.removed else '将'}{action} {one_line(rel)}" for rel, action in outcome.written]
+    lines += [f"已删除 {one_line(rel)}" for rel in pending.removed]
     return lines
+
+
+def _not_listed(count: int) -> list[str]:
+    """The one line that stands for the problems beyond MAX_LISTED_PROBLEMS (none when all are listed)."""
+    if count <= MAX_LISTED_PROBLEMS:
+        return []
+    return [f"另有 {count - MAX_LISTED_PROBLEMS} 个问题未列出（只列出前 {MAX_LISTED_PROBLEMS} 个）。"]

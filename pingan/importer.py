@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,7 +28,7 @@ from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
 from .reader import Repository, names_ever_in, target_branch
-from .xlsx_template import BOOL_KEYS, COLUMNS, DATA_SHEET, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
+from .xlsx_template import BOOL_KEYS, COLUMNS, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
 from .yamlio import dump_record
 
 ID = ID_NUMBER
@@ -77,41 +80,271 @@ class Outcome:
 
 
 # --- reading the file -----------------------------------------------------------------------
+#
+# Uploaded files are untrusted: an .xlsx is a zip whose members can expand a thousandfold, and a
+# sheet can claim (or hold) a million rows. Everything below is checked cheaply before openpyxl
+# parses anything, and rows are streamed (openpyxl read-only mode) and counted as they come.
+
+#: An upload (.xlsx or .csv) larger than this on disk is refused before it is read.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Rows of the list, header and blank rows included: a unit has at most about 1,000 volunteers.
+MAX_IMPORT_ROWS = 5_000
+#: Columns of the list: the template has fewer than 30.
+MAX_IMPORT_COLUMNS = 256
+#: Members of an .xlsx package (a workbook saved by Excel or WPS has a few dozen).
+MAX_ZIP_MEMBERS = 1_000
+#: Bytes of the package's central directory (its list of members); zipfile reads all of it.
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
+#: Declared uncompressed size of all members together (a 5,000-row list is well under 10 MiB).
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+#: A member that unpacks to more than RATIO_CHECKED_BYTES may be compressed at most this much (x : 1).
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_BYTES = 1024 * 1024
+#: One XML member unpacked (a 5,000-row sheet written by openpyxl is about 7 MiB).
+MAX_PART_BYTES = 24 * 1024 * 1024
+#: Markup ("<") in one worksheet, in one of its rows, and in any other XML member (shared strings,
+#: styles): openpyxl builds objects for these, so they bound its memory and time. A full 5,000-row
+#: list has well under a million; a row of the template under 300.
+MAX_SHEET_TAGS = 1_000_000
+MAX_ROW_TAGS = MAX_IMPORT_COLUMNS * 8
+#: Markup of a worksheet outside its rows (column widths, merged cells, validations) is kept whole by openpyxl.
+MAX_SHEET_OTHER_TAGS = 100_000
+MAX_PART_TAGS = 300_000
+#: How much of a worksheet member is searched for its <dimension ref="A1:AA1001"/>.
+DIMENSION_PROBE_BYTES = 4096
+
+_MIB = 1024 * 1024
+_ROW_START = re.compile(rb"<(?:[A-Za-z0-9_]+:)?row[\s>/]")
+_SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z0-9_]+:)?sheetData\s*>")
+_XML_PART = (".xml", ".rels", ".vml")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z0-9_]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})?\$?([0-9]{1,7})?")
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_END = b"PK\x06\x06"
+
+
+class _TooLarge(Exception):
+    """A limit was hit while streaming rows: (code, detail) for the file problem."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
 
 def _file_problem(source: str, code: str, line: int | None = None, col: int | None = None, **params: Any) -> Problem:
     return catalogue.make(code, source, None, line, col, **params)
 
 
+def _size(count: int) -> str:
+    return f"{count / _MIB:.1f} MiB" if count >= _MIB else f"{count} 字节"
+
+
+def _too_large(source: str, code: str, detail: str) -> list[Problem]:
+    return [_file_problem(source, code, detail=catalogue.Verbatim(detail))]
+
+
+def _zip_directory(raw: bytes) -> tuple[int, int] | None:
+    """(members, bytes) of the central directory as zipfile will read it; None without an end record."""
+    end = raw.rfind(_END_OF_DIRECTORY, max(0, len(raw) - 22 - 65535), max(0, len(raw) - 18))
+    if end < 0 or end + 22 > len(raw):
+        return None
+    members, size = struct.unpack_from("<HI", raw, end + 10)
+    locator = end - 20
+    if locator >= 56 and raw[locator:locator + 4] == _ZIP64_LOCATOR and \
+            raw[locator - 56:locator - 52] == _ZIP64_END:
+        members, size = struct.unpack_from("<QQ", raw, locator - 56 + 32)
+    return members, size
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _declared_extent(head: bytes) -> tuple[int, int] | None:
+    """(last row, last column) a worksheet's <dimension> claims, from the first bytes of the member."""
+    match = _DIMENSION.search(head)
+    if not match:
+        return None
+    rows = columns = 0
+    for part in match.group(1).decode("ascii", "replace").split(":"):
+        cell = _CELL_REF.fullmatch(part.strip())
+        if cell:
+            columns = max(columns, _column_number(cell.group(1) or ""))
+            rows = max(rows, int(cell.group(2) or 0))
+    return rows, columns
+
+
+def _checked_package(raw: bytes, source: str) -> tuple[bytes, list[Problem]]:
+    """The package re-packed from exactly its declared contents, or the problems that stop it being read.
+
+    Members, declared sizes, compression ratios, sheet extents and markup are
+    checked first. Each member is then unpacked in bounded reads of its
+    declared size (a stream that holds more is never unpacked past it) and
+    stored uncompressed in a new package: openpyxl reads only that.
+    """
+    directory = _zip_directory(raw)
+    if directory is None:
+        return b"", [_file_problem(source, "XLS007", detail="不是 .xlsx 工作簿")]
+    members, directory_bytes = directory
+    if members > MAX_ZIP_MEMBERS or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        return b"", _too_large(source, "XLS012", f"压缩包中有 {members} 个部件（目录 {_size(directory_bytes)}），"
+                                            f"上限 {MAX_ZIP_MEMBERS} 个部件")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            infos = package.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS:
+                return b"", _too_large(source, "XLS012", f"压缩包中有 {len(infos)} 个部件，上限 {MAX_ZIP_MEMBERS} 个部件")
+            total = 0
+            for info in infos:
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    return b"", [_file_problem(source, "XLS007", detail="工作簿使用了不受支持的压缩方式")]
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > RATIO_CHECKED_BYTES and ratio > MAX_COMPRESSION_RATIO:
+                    return b"", _too_large(source, "XLS012", f"部件 {info.filename} 解压后 {_size(info.file_size)}，"
+                                                        f"压缩比 {ratio:.0f}:1，上限 {MAX_COMPRESSION_RATIO}:1")
+                if info.filename.lower().endswith(_XML_PART) and info.file_size > MAX_PART_BYTES:
+                    return b"", _too_large(source, "XLS012", f"部件 {info.filename} 解压后 {_size(info.file_size)}，"
+                                                             f"上限 {_size(MAX_PART_BYTES)}")
+            if total > MAX_UNZIPPED_BYTES:
+                return b"", _too_large(source, "XLS012", f"解压后共 {_size(total)}，上限 {_size(MAX_UNZIPPED_BYTES)}")
+            clean = io.BytesIO()
+            with zipfile.ZipFile(clean, "w", zipfile.ZIP_STORED) as out:
+                for info in infos:
+                    if info.is_dir():
+                        continue
+                    with package.open(info) as member:
+                        data = member.read(info.file_size)  # bounded; the CRC is checked at the declared end
+                    if info.filename.lower().endswith(_XML_PART):
+                        problem = _part_problem(info.filename, data)
+                        if problem:
+                            return b"", _too_large(source, *problem)
+                    out.writestr(info.filename, data)
+                    del data
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, zlib.error,
+            RuntimeError, ValueError):
+        return b"", [_file_problem(source, "XLS007", detail="工作簿已损坏或格式不受支持")]
+    return clean.getvalue(), []
+
+
+def _part_problem(name: str, data: bytes) -> tuple[str, str] | None:
+    """(code, detail) when one XML member is too large for openpyxl to parse cheaply; None when it is fine."""
+    if len(data) > MAX_PART_BYTES:
+        return "XLS012", f"部件 {name} 解压后 {_size(len(data))}，上限 {_size(MAX_PART_BYTES)}"
+    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    if is_sheet:
+        extent = _declared_extent(data[:DIMENSION_PROBE_BYTES])
+        if extent and (extent[0] > MAX_IMPORT_ROWS or extent[1] > MAX_IMPORT_COLUMNS):
+            return "XLS013", (f"工作表部件 {name} 声明的范围有 {extent[0]} 行、{extent[1]} 列，"
+                              f"上限 {MAX_IMPORT_ROWS} 行、{MAX_IMPORT_COLUMNS} 列")
+    tags, limit = data.count(b"<"), MAX_SHEET_TAGS if is_sheet else MAX_PART_TAGS
+    if tags > limit:
+        return "XLS012", f"部件 {name} 有 {tags} 个 XML 标记，上限 {limit} 个"
+    if is_sheet:
+        starts = [match.start() for match in _ROW_START.finditer(data)]
+        if len(starts) > MAX_IMPORT_ROWS:
+            return "XLS013", f"工作表部件 {name} 有 {len(starts)} 行，上限 {MAX_IMPORT_ROWS} 行"
+        last = _SHEET_DATA_END.search(data, starts[-1]) if starts else None
+        in_rows = 0
+        for start, end in zip(starts, [*starts[1:], last.start() if last else len(data)]):
+            count = data.count(b"<", start, end)
+            if count > MAX_ROW_TAGS:
+                return "XLS013", f"工作表部件 {name} 有一行的单元格过多，上限 {MAX_IMPORT_COLUMNS} 列"
+            in_rows += count
+        if tags - in_rows > MAX_SHEET_OTHER_TAGS:
+            return "XLS012", f"部件 {name} 在行以外有 {tags - in_rows} 个 XML 标记，上限 {MAX_SHEET_OTHER_TAGS} 个"
+    return None
+
+
+def _trimmed(cells: Any) -> list[Any]:
+    """A row's values without the empty cells at its end; more than MAX_IMPORT_COLUMNS of them is too wide."""
+    row = list(cells)
+    while row and _blank(row[-1]):
+        row.pop()
+    if len(row) > MAX_IMPORT_COLUMNS:
+        raise _TooLarge("XLS013", f"有一行写到了第 {len(row)} 列，上限 {MAX_IMPORT_COLUMNS} 列")
+    return row
+
+
+def _bounded(rows: Iterator[Any], name: str) -> Iterator[list[Any]]:
+    """The rows one by one, stopping with _TooLarge after MAX_IMPORT_ROWS."""
+    for count, cells in enumerate(rows, start=1):
+        if count > MAX_IMPORT_ROWS:
+            raise _TooLarge("XLS013", f"{name}超过 {MAX_IMPORT_ROWS} 行（空行也计算在内），上限 {MAX_IMPORT_ROWS} 行")
+        yield _trimmed(cells)
+
+
+def _csv_rows(raw: bytes, source: str) -> tuple[list[list[Any]], list[Problem]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return [], [_file_problem(source, "XLS007", detail="CSV 文件既不是 UTF-8 也不是 GB18030 编码")]
+    try:
+        rows = list(_bounded(csv.reader(io.StringIO(text, newline="")), "CSV 文件"))
+    except _TooLarge as exc:
+        return [], _too_large(source, exc.code, exc.detail)
+    except csv.Error as exc:
+        return [], [_file_problem(source, "XLS007", detail=f"CSV 格式错误（{exc}）")]
+    return rows, []
+
+
+def _visible_list(book: Any) -> list[list[Any]] | None:
+    """The rows of the first visible worksheet whose header has 姓名 and 身份证号码 (hidden sheets never count)."""
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        sheet.reset_dimensions()  # the rows themselves say how far they go (the dimension was checked)
+        rows = _bounded(sheet.iter_rows(values_only=True), f"工作表“{sheet.title}”")
+        head = [row for _, row in zip(range(10), rows)]
+        if _header_index(head) is not None:
+            return head + list(rows)
+    return None
+
+
 def _raw_rows(path: Path, source: str) -> tuple[list[list[Any]], list[Problem]]:
-    """Every row's cell values (xlsx: typed; csv: text), or a file problem."""
+    """Every row's cell values (xlsx: typed; csv: text) of the list, or a file problem.
+
+    The file is refused when it is larger than the limits above; of a workbook
+    only visible worksheets are read.
+    """
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        return [], _too_large(source, "XLS012", f"文件有 {_size(size)}，上限 {_size(MAX_UPLOAD_BYTES)}")
     raw = path.read_bytes()
     if path.suffix.lower() == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return [], [_file_problem(source, "XLS007", detail="CSV 文件既不是 UTF-8 也不是 GB18030 编码")]
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))], []
+        return _csv_rows(raw, source)
     if is_encrypted(raw):
         return [], [_file_problem(source, "XLS007", detail="文件加了打开密码，或是旧版 .xls 格式")]
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         return [], [_file_problem(source, "XLS007", detail="不是 .xlsx 工作簿")]
+    clean, problems = _checked_package(raw, source)
+    del raw
+    if problems:
+        return [], problems
     import openpyxl
 
+    book = None
     try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(clean), read_only=True, data_only=True)
+        rows = _visible_list(book)
+    except _TooLarge as exc:
+        return [], _too_large(source, exc.code, exc.detail)
     except Exception as exc:  # openpyxl raises many kinds for a damaged package
         return [], [_file_problem(source, "XLS007", detail=f"工作簿已损坏或格式不受支持（{type(exc).__name__}）")]
-    sheets: list[Any] = [book[DATA_SHEET]] if DATA_SHEET in book.sheetnames else []
-    sheets += [ws for ws in book.worksheets if ws.title != DATA_SHEET]
-    for sheet in sheets:
-        rows = [list(r) for r in sheet.iter_rows(min_row=1, max_col=sheet.max_column, values_only=True)]
-        if _header_index(rows) is not None:
-            return rows, []
-    return [], [_file_problem(source, "XLS008")]
+    finally:
+        if book is not None:
+            book.close()
+    if rows is None:
+        return [], [_file_problem(source, "XLS008")]
+    return rows, []
 
 
 def _header_text(value: Any) -> str:

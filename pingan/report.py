@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from . import catalogue
+from . import catalogue, idcard
 from .catalogue import CATALOGUE
 from .markdown_cells import escape_cell
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
@@ -20,13 +20,40 @@ GITHUB_ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_ROWS = 1000
 
 
+def clean(value: object) -> str:
+    """Any value as it may be written out (log, annotation, summary, report): always encodable as UTF-8,
+    with ID numbers and mobiles masked in any width or spacing, file names included, and no "::".
+
+    A file name that is not valid UTF-8 (surrogate-escaped by Python) keeps
+    its valid characters; the undecodable bytes become U+FFFD.
+    """
+    text = "" if value is None else str(value)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return _break_commands(idcard.mask_personal_numbers(text))
+
+
+def _break_commands(text: str) -> str:
+    """No "::" left in `text`, so an echoed value never reads as a workflow command (::error::, ::add-mask::)."""
+    while "::" in text:
+        text = text.replace("::", ":\u200b:")
+    return text
+
+
+def one_line(value: object) -> str:
+    """`clean`, on one log line that cannot start or smuggle a workflow command (no newline, no "::")."""
+    return _break_commands(clean(value).replace("\r", "\\r").replace("\n", "\\n"))  # "x:\n:y"
+
+
 def location(p: Problem) -> str:
-    return ":".join(str(part) for part in (p.file, p.line, p.col) if part is not None)
+    return ":".join(one_line(part) for part in (p.file, p.line, p.col) if part is not None)
 
 
 def text_line(p: Problem) -> str:
     """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"""
-    return f"{location(p)}: {p.level} [{p.code}] {p.message}"
+    return f"{location(p)}: {p.level} [{p.code}] {one_line(p.message)}"
 
 
 def leak_problem(site: PurePath | str, hit: Hit) -> Problem:
@@ -67,13 +94,13 @@ def _escape_property(text: str) -> str:
 
 def github_annotation(p: Problem) -> str:
     command = {ERROR: "error", WARNING: "warning"}.get(p.level, "notice")
-    props = [f"file={_escape_property(p.file)}"]
+    props = [f"file={_escape_property(clean(p.file))}"]
     if p.line is not None:
         props.append(f"line={p.line}")
     if p.col is not None:
         props.append(f"col={p.col}")
     props.append(f"title={_escape_property(p.code + ' ' + CATALOGUE[p.code].title)}")
-    return f"::{command} {','.join(props)}::{_escape_data(p.message)}"
+    return f"::{command} {','.join(props)}::{_escape_data(clean(p.message))}"
 
 
 def render_github(report: Report) -> Iterator[str]:
@@ -94,7 +121,8 @@ def step_summary(report: Report) -> str:
         lines += ["| 级别 | 代码 | 文件 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for p in problems[:STEP_SUMMARY_ROWS]:
             cells = (p.level, p.code, p.file, p.line, p.col, p.field, p.message)
-            lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
+            lines.append("| " + " | ".join(escape_cell(clean(cell) if isinstance(cell, str) else cell)
+                                           for cell in cells) + " |")
         if len(problems) > STEP_SUMMARY_ROWS:
             lines += ["", f"另有 {len(problems) - STEP_SUMMARY_ROWS} 个问题未列出，请在本地运行 pingan validate 查看全部。"]
     return "\n".join(lines) + "\n"
@@ -106,8 +134,9 @@ def render_json(report: Report) -> str:
         "valid": report.valid,
         "counts": report.counts,
         **({"records": report.tally} if report.tally is not None else {}),
-        "problems": [{"code": p.code, "level": p.level, "file": p.file, "line": p.line, "col": p.col,
-                      "field": p.field, "message": p.message} for p in report.sorted()],
+        "problems": [{"code": p.code, "level": p.level, "file": clean(p.file), "line": p.line, "col": p.col,
+                      "field": None if p.field is None else clean(p.field), "message": clean(p.message)}
+                     for p in report.sorted()],
     }, ensure_ascii=False, indent=2)
 
 
@@ -122,14 +151,15 @@ def render_codeclimate(report: Report) -> str:
     """
     issues = []
     for p in report.sorted():
-        fingerprint = hashlib.sha256(f"{p.code}\0{p.file}\0{p.field}\0{p.message}".encode()).hexdigest()[:32]
+        file, field, message = clean(p.file), None if p.field is None else clean(p.field), clean(p.message)
+        fingerprint = hashlib.sha256(f"{p.code}\0{file}\0{field}\0{message}".encode()).hexdigest()[:32]
         issues.append({
             "type": "issue",
             "check_name": p.code,
-            "description": f"[{p.code}] {p.message}",
+            "description": f"[{p.code}] {message}",
             "categories": ["Bug Risk"],
             "severity": CODECLIMATE_SEVERITY.get(p.level, "info"),
             "fingerprint": fingerprint,
-            "location": {"path": p.file, "lines": {"begin": p.line or 1}},
+            "location": {"path": file, "lines": {"begin": p.line or 1}},
         })
     return json.dumps(issues, ensure_ascii=False, indent=2)

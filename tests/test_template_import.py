@@ -5,6 +5,7 @@ import csv
 import io
 import shutil
 import subprocess
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -320,7 +321,7 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
     """Each XLS code of the catalogue comes out of the importer (the YAML case fixtures cannot produce them)."""
     from pingan.catalogue import CATALOGUE
     from pingan.import_ci import find_pending
-    from pingan.importer import Row, convert, read_table
+    from pingan.importer import MAX_IMPORT_ROWS, Row, convert, read_table
 
     produced: set[str] = set()
     row = Row(2, {}, {("身份证号码",): (2, 7), ("固定电话",): (2, 14)})
@@ -334,6 +335,11 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
         produced |= {p.code for p in read_table(tmp_path / "h.xlsx", "h.xlsx").problems}
     (tmp_path / "bad.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     produced |= {p.code for p in read_table(tmp_path / "bad.xlsx", "bad.xlsx").problems}
+    with zipfile.ZipFile(tmp_path / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/media/zeros.bin", bytes(4 * 1024 * 1024))  # compressed about 1000 : 1
+    produced |= {p.code for p in read_table(tmp_path / "bomb.xlsx", "bomb.xlsx").problems}
+    (tmp_path / "long.csv").write_text("姓名,身份证号码\n" + "张三,1\n" * MAX_IMPORT_ROWS, encoding="utf-8")
+    produced |= {p.code for p in read_table(tmp_path / "long.csv", "long.csv").problems}
     root = existing_repo(tmp_path)
     path = filled_template(root, tmp_path / "t.xlsx", [person(90, 编号="taiyuan-00077"), person(91, 编号="taiyuan-00001"),
                                                        person(92, 编号="taiyuan-00001")])
