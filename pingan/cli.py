@@ -160,10 +160,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     elif args.format == "github":
         for line in report.render_github(result):
             print(line)
-        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_file:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(report.step_summary(result))
+        _write_step_summary(report.step_summary(result))
     else:
         for line in report.render_text(result):
             print(line)
@@ -198,7 +195,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_owners(args: argparse.Namespace) -> int:
     """根据各单位的维护者和办公室的管理员生成 .github/CODEOWNERS 和 .gitlab/CODEOWNERS。"""
     from .errors import SettingsInvalid
-    from .owners import write_codeowners
+    from .owners import BadLogin, write_codeowners
     from .reader import load_settings
 
     root = resolve_root(args.root)
@@ -206,7 +203,11 @@ def cmd_owners(args: argparse.Namespace) -> int:
         units, province = load_settings(root).required()
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    for path in write_codeowners(root, units, province):
+    try:
+        written = write_codeowners(root, units, province)
+    except BadLogin as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, str(exc)) from exc
+    for path in written:
         print(f"已写入 {path.relative_to(root).as_posix()}")
     return EXIT_OK
 
@@ -335,12 +336,19 @@ def _settings_stop(exc: Exception) -> Stop:
     return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
 
 
-def _append_step_summary(title: str, lines: list[str]) -> None:
-    """On GitHub/Gitea Actions, repeat what a command printed on the run's summary page."""
+def _write_step_summary(text: str) -> None:
+    """Append to the run's summary page (GitHub/Gitea Actions): numbers masked, any file name written safely."""
+    from .report import clean
+
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(f"## {title}\n\n" + "\n".join(f"    {line}" if line else "" for line in lines) + "\n")
+        with open(summary_file, "a", encoding="utf-8", errors="replace") as handle:
+            handle.write(clean(text))
+
+
+def _append_step_summary(title: str, lines: list[str]) -> None:
+    """On GitHub/Gitea Actions, repeat what a command printed on the run's summary page."""
+    _write_step_summary(f"## {title}\n\n" + "\n".join(f"    {line}" if line else "" for line in lines) + "\n")
 
 
 def _roster_args(parser: argparse.ArgumentParser) -> None:
@@ -530,29 +538,32 @@ def _import_pending_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
     parser.add_argument("--apply", action="store_true",
                         help="全部通过时写入记录文件并删除已导入的工作簿（合并后在默认分支上运行）")
-    parser.add_argument("--author", metavar="LOGIN",
-                        help="拉取请求作者的账号：只能上传到自己维护的单位的文件夹（管理员不限）")
+    parser.add_argument("--changed-since", metavar="REF",
+                        help="合并请求的目标分支（如 origin/main）：维护者、名额和招募条件一律取自这个分支，而不是合并请求本身")
+    parser.add_argument("--author", metavar="LOGIN", action="append", default=[],
+                        help="合并请求背后的账号（作者，以及触发这次运行的账号；可重复）：只能上传到自己维护的单位的文件夹（管理员不限）")
 
 
 @command("import-pending", _import_pending_args)
 def cmd_import_pending(args: argparse.Namespace) -> int:
     """检查（或导入）上传到 imports/单位代码/ 的 Excel 名单；供拉取请求检查和合并后的自动导入使用。"""
     from . import import_ci
-    from .errors import SettingsInvalid
+    from .errors import ChangesUnavailable, SettingsInvalid
 
     root = resolve_root(args.root)
+    if any(not login.strip() for login in args.author):
+        raise Stop(EXIT_USAGE, "--author 的账号为空：工作流没有传来合并请求作者或触发者的账号，无法判断修改权限。")
     try:
-        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop(),
-                                        author=args.author)
+        pending = import_ci.run_pending(root, apply=args.apply, today=_today_or_stop(), authors=args.author,
+                                        base_ref=args.changed_since)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
+    except ChangesUnavailable as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"无法读取目标分支 {args.changed_since} 的设置（需要完整的 git 历史）：{exc}") from exc
     for line in import_ci.text_lines(pending):
         print(line)
     summary = import_ci.step_summary(pending, applied=bool(pending.removed))
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(summary)
+    _write_step_summary(summary)
     if not pending.files and not pending.problems:
         print("imports/ 中没有待导入的文件。")
     elif pending.valid:

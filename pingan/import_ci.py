@@ -8,16 +8,17 @@ one commit. Nothing is written unless every pending workbook passes.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import catalogue
-from .gate import login_key
+from .gate import is_admin, login_key
 from .importer import Outcome, import_file, row_line, sorted_problems
 from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
-from .reader import load_settings
+from .reader import Settings, load_settings, settings_at
 from .report import clean, one_line
 
 IMPORTS_DIR = "imports"
@@ -71,34 +72,45 @@ def find_pending(root: Path, units: set[str]) -> Pending:
     return pending
 
 
-def authorship(pending: Pending, author: str, units: dict, admins: list[str]) -> list[Problem]:
-    """Each pending workbook sits in the folder of a unit the author maintains (administrators: any unit)."""
-    who = login_key(author)
-    if who in {login_key(a) for a in admins}:
-        return []
+def authorship(pending: Pending, authors: Sequence[str], base: Settings) -> list[Problem]:
+    """Each pending workbook sits in the folder of a unit every login behind the change maintains.
+
+    Administrators may upload for any unit. Maintainers come from `base`, the
+    target branch's settings, never from the change itself.
+    """
     problems = []
-    for unit_code, path in sorted(pending.files.items()):
-        unit = units[unit_code]
-        if who not in {login_key(m) for m in unit.maintainers}:
-            rel = f"{IMPORTS_DIR}/{unit_code}/{path.name}"
-            problems.append(catalogue.make("AUT001", rel, None, author=author, unit=unit_code, path=rel,
-                                           unit_name=unit.name))
+    for author in authors:
+        if is_admin([author], base):
+            continue
+        who = login_key(author)
+        for unit_code, path in sorted(pending.files.items()):
+            unit = base.units.get(unit_code)
+            if unit is None or who not in {login_key(m) for m in unit.maintainers}:
+                rel = f"{IMPORTS_DIR}/{unit_code}/{path.name}"
+                problems.append(catalogue.make("AUT001", rel, None, author=author, unit=unit_code, path=rel,
+                                               unit_name=unit.name if unit else unit_code))
     return problems
 
 
-def run_pending(root: Path, *, apply: bool = False, today: date | None = None, author: str | None = None) -> Pending:
+def run_pending(root: Path, *, apply: bool = False, today: date | None = None, authors: Sequence[str] = (),
+                base_ref: str | None = None) -> Pending:
     """Check every pending workbook; with `apply` and all valid, write the records and delete the workbooks.
 
-    With `author` (the pull request's author), a workbook in the folder of a
-    unit the author does not maintain is an error, as a record there would be.
+    With `base_ref` (a pull request's target branch), maintainers, quotas and
+    rules come from that ref, read with git; with `authors`, a workbook in the
+    folder of a unit one of them does not maintain is an error, as a record
+    there would be.
     """
-    units, province = load_settings(root).required()
+    base = settings_at(root, base_ref) if base_ref else load_settings(root)
+    units, _ = base.required()
+    judged_by = None if base_ref is None or is_admin(authors, base) else base
     pending = find_pending(root, set(units))
-    if author is not None:
-        pending.problems += authorship(pending, author, units, province.admins)
+    if authors:
+        pending.problems += authorship(pending, authors, base)
     for unit, path in sorted(pending.files.items()):
         source = path.relative_to(root).as_posix()
-        pending.outcomes.append(import_file(root, path, unit, dry_run=True, source=source, today=today))
+        pending.outcomes.append(import_file(root, path, unit, dry_run=True, source=source, today=today,
+                                            judged_by=judged_by))
     if apply and pending.valid and pending.files:
         pending.outcomes = []
         for unit, path in sorted(pending.files.items()):

@@ -27,7 +27,7 @@ from .crypto import is_encrypted
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
-from .reader import Repository, names_ever_in, target_branch
+from .reader import Repository, Settings, names_ever_in, target_branch
 from .xlsx_template import BOOL_KEYS, COLUMNS, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
 from .yamlio import dump_record
 
@@ -501,13 +501,14 @@ def _comparable(data: dict[str, Any] | None) -> dict[str, Any]:
 # --- the import -----------------------------------------------------------------------------------
 
 def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, source: str | None = None,
-                today: date | None = None) -> Outcome:
+                today: date | None = None, judged_by: Settings | None = None) -> Outcome:
     """Check every row of `path` as a record of `unit`; unless `dry_run`, write them when all pass.
 
-    Raises SettingsInvalid when the repository's settings have errors
-    and UnknownUnit for a unit code that is not in data/units/.
+    `judged_by`: the settings to judge by instead of the tree's (a pull request
+    is judged by its target branch's). Raises SettingsInvalid when the
+    settings have errors and UnknownUnit for a unit code they do not know.
     """
-    repo = Repository(root, today) if today else Repository(root)
+    repo = Repository(root, today or settings.today(), judged_by=judged_by)
     repo.settings.required()
     unit_name = repo.settings.unit(unit).name
     source = source or path.name

@@ -293,3 +293,23 @@ def test_the_local_check_checks_commits_as_ci_does(tmp_path: Path) -> None:
     done = subprocess.run(run, capture_output=True, text=True, env={**env, "PINGAN_AUTHOR": "dt-maint"})
     assert done.returncode == 1 and "[AUT001]" in done.stdout
     assert git(root, "worktree", "list").count("\n") == 1  # the temporary worktree is gone
+
+
+def test_an_upload_for_another_unit_fails_even_if_the_change_adds_its_author(tmp_path: Path) -> None:
+    """import-pending judges by the target branch's maintainers, not by the pull request's own unit file."""
+    from pingan import xlsx_template
+
+    def upload(root: Path) -> None:
+        edit(root, "data/units/datong.yaml", "维护者: [dt-maint]", "维护者: [dt-maint, ty-maint]")
+        (root / "imports/datong").mkdir(parents=True)
+        row = {k: v for k, v in person(40, "datong").items() if k != "编号"}
+        xlsx_template.write_template(root / "imports/datong/名单.xlsx", "大同市", [row])
+    root = pull_request(tmp_path, upload)
+    env = {**GIT_ENV, "PINGAN_TODAY": TODAY.isoformat()}
+    base = [sys.executable, "-m", "pingan.cli", "import-pending", "--root", str(root)]
+    done = subprocess.run([*base, "--changed-since", "main", "--author", "ty-maint"], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 1 and "账号 ty-maint 不是大同市（datong）的维护者" in done.stdout, done.stdout
+    done = subprocess.run([*base, "--changed-since", "main", "--author", "dt-maint"], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stdout + done.stderr

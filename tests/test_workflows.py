@@ -68,7 +68,7 @@ def test_gate_runs_the_target_branch_code_on_the_pull_request_as_data() -> None:
     assert "github.triggering_actor" in gate["env"]["TRIGGERING_ACTOR"]
     pending = next(s for s in all_steps if "import-pending" in s.get("run", ""))
     assert " ".join(pending["run"].split()) == \
-        '.venv/bin/pingan import-pending --root pr --author "$PR_AUTHOR" --author "$TRIGGERING_ACTOR"'
+        '.venv/bin/pingan import-pending --root pr --changed-since "origin/$BASE_REF" --author "$PR_AUTHOR" --author "$TRIGGERING_ACTOR"'
     full = next(s for s in all_steps if "--changed-since" not in s.get("run", "") and "pingan validate" in s.get("run", ""))
     assert full["if"] == "github.event_name != 'pull_request_target'"
     assert full["run"] == '.venv/bin/pingan validate --format github --cache-dir "$RUNNER_TEMP/pingan-cache"'
