@@ -280,6 +280,29 @@ def prefix_of(code: str) -> str:
     return code.rstrip("0123456789")
 
 
+#: Where the error-code reference page stands on the site, relative to the site root (use_directory_urls).
+CODES_PAGE = "reference/codes/"
+#: How a reader finds the page on the site: the navigation path of mkdocs.yml.
+CODES_PAGE_NAV = "工作人员 → 错误代码"
+#: What a message may append so that its reader can look the code up (the importer's row messages use it).
+LOOKUP = "（代码 {code}，说明见网站“{nav}”中的 {code}）"
+
+
+def anchor(code: str) -> str:
+    """The fixed anchor of a code's entry on the error-code page ("id003"): the heading carries it as {#id003}."""
+    return code.lower()
+
+
+def page_url(code: str) -> str:
+    """The code's entry on the site, relative to the site root: "reference/codes/#id003"."""
+    return f"{CODES_PAGE}#{anchor(code)}"
+
+
+def lookup_note(code: str) -> str:
+    """“（代码 ID003，说明见网站“工作人员 → 错误代码”中的 ID003）”: where a reader looks `code` up."""
+    return LOOKUP.format(code=code, nav=CODES_PAGE_NAV)
+
+
 def family_of(code: str) -> Family | None:
     """The family a code belongs to (None for a prefix the family table does not list)."""
     prefix = prefix_of(code)
@@ -327,4 +350,4 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
 
 
 __all__ = ["CATALOGUE", "FAMILIES", "CodeEntry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
-           "SUGGESTION", "ERROR", "WARNING", "NOTICE"]
+           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "CODES_PAGE", "anchor", "page_url", "lookup_note"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .catalogue import CATALOGUE, FAMILIES, CodeEntry, Family, family_of
+from .catalogue import CATALOGUE, FAMILIES, CodeEntry, Family, anchor, family_of
 
 FIELDS = ("title", "template", "fix", "example")
 
@@ -36,13 +36,18 @@ def sections() -> list[tuple[Family, list[str]]]:
 
 
 def render_codes_page() -> str:
-    """Markdown for docs/reference/codes.md: every code with level, title, meaning, fix and example."""
+    """Markdown for docs/reference/codes.md: every code with level, title, meaning, fix and example.
+
+    Each heading carries the fixed anchor `{#id003}` (attr_list), so a link to a code
+    (`catalogue.page_url`) survives a change of its title.
+    """
     lines = [
         "# 错误代码",
         "",
         "<!-- 由 `pingan codes --out docs/reference/codes.md` 根据规则目录生成，请勿手工修改。 -->",
         "",
         "`pingan validate` 等命令报告的每个问题都带有一个代码，如 `[ID003]`。下面按类别列出全部代码：级别、含义、怎样改正和一个例子。",
+        "每个代码都有固定的网址，如 ID003 的说明在本页的 `#id003` 处（代码改成小写字母）。",
         "“错误”会使校验不通过，必须改正；“警告”不影响通过，但应当改正；“提示”是修改之前就已存在的问题，不影响本次合并请求。",
         "",
     ]
@@ -53,7 +58,7 @@ def render_codes_page() -> str:
         for code in codes:
             entry = CATALOGUE[code]
             lines += [
-                f"### {code} {entry.title}",
+                f"### {code} {entry.title} {{#{anchor(code)}}}",
                 "",
                 f"- **级别**：{entry.level}",
                 f"- **含义**：{_md(meaning(entry))}",
