@@ -13,6 +13,11 @@ from .settings import MAX_ECHO_CHARS
 
 #: How a suggestion fills the {hint} blank of a template (“did you mean”); the blank is empty without one.
 SUGGESTION = "，是不是“{suggestion}”？"
+#: How the allowed values fill the {choices} blank of a template; `other=True` adds the free-text 其它 entry.
+CHOICES = "（可选：{choices}）"
+CHOICES_OR_OTHER = "（可选：{choices}，或“其它: 具体内容”）"
+#: A code list longer than this is not spelled out in a message ({choices} stays empty; the suggestion remains).
+LISTED_CHOICES = 15
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,16 @@ CATALOGUE: dict[str, CodeEntry] = _entries(
     ("REC010", ERROR, "招募单位与文件夹不一致", "招募单位 {value} 与所在文件夹 {folder} 不一致",
      "把文件放到 data/volunteers/<招募单位>/ 文件夹中。", "data/volunteers/datong/ 中的 太原 记录"),
     # Code lists
-    ("CL001", ERROR, "不在代码表中", "“{field}”的值“{value}”不在代码表（{standard}）中{hint}",
-     "从代码表中选择一项，写法要完全一致；代码表见错误代码说明页和填报模板的下拉列表。", "民族: 汉"),
+    ("CL001", ERROR, "不在代码表中", "“{field}”的值“{value}”不在代码表（{standard}）中{choices}{hint}",
+     "从代码表中选择一项，写法要完全一致（较短的代码表会在信息中列出全部可选值；民族等较长的代码表见填报模板的下拉列表）。",
+     "民族: 汉"),
     ("CL002", ERROR, "“其它”缺少说明", "“{field}”中的“其它”应写成“其它: 具体内容”",
      "在“其它:”后写明具体内容，如“其它: 社区巡逻”。", "- 其它"),
+    ("CL003", ERROR, "一项中写了多个值",
+     "“{field}”的一项“{value}”里写了 {count} 个值（{items}），要分成 {count} 项：Excel 的单元格中多个值只用顿号“、”分隔，"
+     "YAML 中每项单独一行、以“- ”开头",
+     "把这一项拆开：Excel 的一个单元格中多个值之间只用顿号“、”，不用逗号、分号、斜杠或空格；YAML 中每个值单独写一行，以“- ”开头。",
+     "- 周六，周日（应为“周六”“周日”两项）"),
     ("IND001", ERROR, "缺少行业", "服务类型为行业平安志愿者时须填写“行业”",
      "添加一行“行业: 交通”（交通 / 住建 / 旅游 / 团员青年 / 教育 之一）。", "服务类型: 行业平安志愿者，但没有“行业”"),
     ("IND002", ERROR, "不应填写行业", "服务类型为{service_type}时不应填写“行业”",
@@ -336,12 +347,21 @@ def hint(code: str, suggestion: object | None) -> str:
     return Verbatim(CATALOGUE[code].hint.format(suggestion=_echo(suggestion)))
 
 
+def choices(values: object, other: bool = False) -> str:
+    """What fills a {choices} blank: the allowed values “可选：交通协管、法制宣传、…”, or "" for a long list."""
+    listed = [str(value) for value in values] if isinstance(values, (list, tuple)) else []
+    if not listed or len(listed) > LISTED_CHOICES:
+        return ""
+    return Verbatim((CHOICES_OR_OTHER if other else CHOICES).format(choices="、".join(listed)))
+
+
 def make(code: str, file: str, field: str | None, line: int | None = None, col: int | None = None,
          level: str | None = None, /, **params: object) -> Problem:
     """A Problem for `code`, its message filled from the catalogue template (params by name).
 
     `suggestion=` (a value, or None for none) fills the {hint} blank from the
-    catalogue's own hint text, so no rule builds a sentence.
+    catalogue's own hint text, and `choices=` (the code list; `other=True` when
+    “其它: …” is allowed too) the {choices} blank, so no rule builds a sentence.
     """
     try:
         entry = CATALOGUE[code]
@@ -349,9 +369,11 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
         raise UnknownCode(code) from exc
     if "{hint}" in entry.template:
         params["hint"] = hint(code, params.pop("suggestion", None))
+    if "{choices}" in entry.template:
+        params["choices"] = choices(params.pop("choices", ()), bool(params.pop("other", False)))
     message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
 __all__ = ["CATALOGUE", "FAMILIES", "CodeEntry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
-           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "CODES_PAGE", "anchor", "page_url", "lookup_note"]
+           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "CODES_PAGE", "choices", "anchor", "page_url", "lookup_note"]

@@ -32,3 +32,33 @@ def test_criminal_record_not_checked_speaks_of_yes_as_excel_offers_it(tmp_path: 
     message = only(problems_of(tmp_path, valid_record(无犯罪记录=False)), "CON001").message
     assert "“是”" in message and "true" in message and "核实" in message
     assert "不能登记" in message
+
+
+def test_a_value_outside_a_short_code_list_lists_the_allowed_values(tmp_path: Path) -> None:
+    message = only(problems_of(tmp_path, valid_record(服务项目=["交通协调"])), "CL001").message
+    assert "可选：交通协管、法制宣传、特殊人群服务、法律援助、旅游景区秩序维护，或“其它: 具体内容”" in message
+    assert message.endswith("是不是“交通协管”？")
+    message = only(problems_of(tmp_path / "roles", valid_record(岗位=["巡逻员"])), "CL001").message
+    assert "（可选：宣传员、信息员、调解员、帮教员、治安员、处突员）" in message and "其它" not in message
+
+
+def test_a_long_code_list_keeps_the_suggestion_instead_of_listing_every_value(tmp_path: Path) -> None:
+    message = only(problems_of(tmp_path, valid_record(民族="汉")), "CL001").message
+    assert message == "“民族”的值“汉”不在代码表（GB/T 3304）中，是不是“汉族”？"
+
+
+def test_several_values_in_one_list_item_ask_for_one_value_per_item(tmp_path: Path) -> None:
+    for n, (key, item, parts) in enumerate([("服务时间", "周六，周日", "周六、周日"), ("服务时间", "周六, 周日", "周六、周日"),
+                                            ("服务项目", "交通协管；法制宣传", "交通协管、法制宣传"),
+                                            ("岗位", "宣传员/信息员", "宣传员、信息员"),
+                                            ("服务时间", "周一 周三　周五", "周一、周三、周五")]):
+        problems = problems_of(tmp_path / str(n), valid_record(**{key: [item]}))
+        message = only(problems, "CL003").message
+        assert [p.code for p in problems] == ["CL003"]
+        assert f"“{key}”的一项“{item}”里写了 {parts.count('、') + 1} 个值（{parts}）" in message
+        assert "顿号“、”" in message and "每项单独一行" in message and "是不是" not in message
+
+
+def test_a_separator_between_values_that_are_not_all_allowed_is_an_ordinary_code_list_problem(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, valid_record(服务时间=["周六，星期八"]))
+    assert [p.code for p in problems] == ["CL001"]
