@@ -11,6 +11,9 @@ from . import idcard
 from .problems import ERROR, NOTICE, WARNING, Problem
 from .settings import MAX_ECHO_CHARS
 
+#: Who settles a matter between units (the programme's office); messages name it, never another unit's files.
+OFFICE = "团省委志愿者工作部"
+
 #: How a suggestion fills the {hint} blank of a template (“did you mean”); the blank is empty without one.
 SUGGESTION = "，是不是“{suggestion}”？"
 #: How the allowed values fill the {choices} blank of a template; `other=True` adds the free-text 其它 entry.
@@ -189,11 +192,17 @@ CATALOGUE.update(_entries(
      "总名额 30000 人，已登记 30001 人"),
     ("QUO003", ERROR, "单位名额之和与总名额不符", "各单位名额之和为 {total}，与全省总名额 {quota} 不一致",
      "办公室调整 data/units/ 中的名额或 data/province.yaml 中的总名额，使两者相等。", "各单位名额之和 29990，总名额 30000"),
-    ("DUP001", ERROR, "身份证号码重复登记", "身份证号码 {masked} 已在 {other} 中登记，一人只能登记一次",
-     "同一人只保留一条记录：与另一单位核实后删除其中一个文件；若是抄错了号码，对照身份证改正。",
-     "taiyuan-00001.yaml 和 datong-00007.yaml 的身份证号码相同"),
-    ("DUP002", WARNING, "可能是同一人", "姓名、出生日期和手机与 {other} 相同，但身份证号码不同，可能是同一人登记了两次",
-     "核对两条记录的身份证号码；确是两个人（如同名同生日）可忽略此警告。", "两个“张伟”，生日和手机相同"),
+    ("DUP001", ERROR, "身份证号码重复登记",
+     "身份证号码 {masked} 已由{units}登记，一人只能登记一次：请先对照身份证核对号码；号码无误的，"
+     f"请联系{OFFICE}确认以哪一条登记为准",
+     "先对照身份证核对号码，抄错了就改正。号码无误时：重复的记录都在本单位的，删除多余的文件（或 Excel 中多余的行）；"
+     f"另一条在别的单位的，不要自行删除，请联系{OFFICE}，由办公室与对方单位核实后确定保留哪一条。"
+     "核实之前，这两条记录都不计入人数。", "大同市登记的志愿者与太原市已登记的一人身份证号码相同"),
+    ("DUP002", WARNING, "可能是同一人",
+     "姓名、出生日期和手机与{units}登记的志愿者相同，但身份证号码不同，可能是同一人登记了两次：请核对身份证号码，"
+     f"仍有疑问的请联系{OFFICE}",
+     f"核对身份证号码；确是两个人（如同名同生日、共用手机）可忽略此警告。另一条在别的单位的，需要时请联系{OFFICE}核实。",
+     "两个“张伟”，生日和手机相同"),
     ("AUT001", ERROR, "无权修改该单位的记录", "账号 {author} 不是{unit_name}（{unit}）的维护者，不能修改 {path}",
      "只修改本单位文件夹中的记录；如需修改，请办公室在 data/units/{unit}.yaml 的“维护者”中加入你的账号。",
      "大同市的维护者修改了太原市的记录"),
@@ -265,6 +274,27 @@ CATALOGUE.update(_entries(
       "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。"),
      "事迹正文中写出了志愿者的手机号码"),
 ))
+
+
+#: Other wordings of a code for another situation: code → variant → (Chinese label for the code page, template).
+#: A rule picks one with make(..., variant="…"); the blanks are filled as in the main template.
+VARIANTS: dict[str, dict[str, tuple[str, str]]] = {
+    "DUP001": {
+        "same_unit": ("重复的记录都在本单位",
+                      "身份证号码 {masked} 与本单位的 {files} 相同，一人只能登记一次：请先对照身份证核对号码，"
+                      "号码无误的删除多余的一条"),
+        "both": ("本单位和别的单位都有",
+                 "身份证号码 {masked} 与本单位的 {files} 相同，又已由{units}登记，一人只能登记一次："
+                 f"请先对照身份证核对号码；号码无误的，请联系{OFFICE}确认以哪一条登记为准"),
+    },
+    "DUP002": {
+        "same_unit": ("另一条在本单位",
+                      "姓名、出生日期和手机与本单位的 {files} 相同，但身份证号码不同，可能是同一人登记了两次：请核对身份证号码"),
+        "both": ("本单位和别的单位都有",
+                 "姓名、出生日期和手机与本单位的 {files} 以及{units}登记的志愿者相同，但身份证号码不同，"
+                 f"可能是同一人登记了两次：请核对身份证号码，仍有疑问的请联系{OFFICE}"),
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -362,18 +392,21 @@ def make(code: str, file: str, field: str | None, line: int | None = None, col: 
     `suggestion=` (a value, or None for none) fills the {hint} blank from the
     catalogue's own hint text, and `choices=` (the code list; `other=True` when
     “其它: …” is allowed too) the {choices} blank, so no rule builds a sentence.
+    `variant=` picks another wording of the code from VARIANTS.
     """
+    variant = params.pop("variant", None)
     try:
         entry = CATALOGUE[code]
+        template = VARIANTS[code][str(variant)][1] if variant is not None else entry.template
     except KeyError as exc:
-        raise UnknownCode(code) from exc
-    if "{hint}" in entry.template:
+        raise UnknownCode(code if variant is None else f"{code}/{variant}") from exc
+    if "{hint}" in template:
         params["hint"] = hint(code, params.pop("suggestion", None))
-    if "{choices}" in entry.template:
+    if "{choices}" in template:
         params["choices"] = choices(params.pop("choices", ()), bool(params.pop("other", False)))
-    message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
+    message = template.format(**{key: _echo(value) for key, value in params.items()})
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
 __all__ = ["CATALOGUE", "FAMILIES", "CodeEntry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
-           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "CODES_PAGE", "choices", "anchor", "page_url", "lookup_note"]
+           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "OFFICE", "VARIANTS", "CODES_PAGE", "choices", "anchor", "page_url", "lookup_note"]

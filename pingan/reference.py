@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .catalogue import CATALOGUE, FAMILIES, CodeEntry, Family, anchor, family_of
+from .catalogue import CATALOGUE, FAMILIES, VARIANTS, CodeEntry, Family, anchor, family_of
 
 FIELDS = ("title", "template", "fix", "example")
 
@@ -18,9 +18,9 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
 
 
-def meaning(entry: CodeEntry) -> str:
-    """The message template with its blanks shown as “…”."""
-    return re.sub(r"\{[a-z_]+\}", "…", entry.template)
+def meaning(entry: CodeEntry | str) -> str:
+    """The message template (an entry's, or another wording's) with its blanks shown as “…”."""
+    return re.sub(r"\{[a-z_]+\}", "…", entry if isinstance(entry, str) else entry.template)
 
 
 #: Where a code whose prefix is missing from the family table would be listed (a test keeps it empty).
@@ -62,6 +62,7 @@ def render_codes_page() -> str:
                 "",
                 f"- **级别**：{entry.level}",
                 f"- **含义**：{_md(meaning(entry))}",
+                *(f"- **含义（{label}）**：{_md(meaning(template))}" for label, template in VARIANTS.get(code, {}).values()),
                 f"- **怎样改正**：{_md(entry.fix)}",
                 f"- **例子**：{_md(entry.example)}",
                 "",

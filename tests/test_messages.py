@@ -62,3 +62,48 @@ def test_several_values_in_one_list_item_ask_for_one_value_per_item(tmp_path: Pa
 def test_a_separator_between_values_that_are_not_all_allowed_is_an_ordinary_code_list_problem(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, valid_record(服务时间=["周六，星期八"]))
     assert [p.code for p in problems] == ["CL001"]
+
+
+def test_a_duplicate_in_another_unit_names_that_unit_and_the_office_never_its_files(tmp_path: Path) -> None:
+    ours = valid_record(编号="datong-00001", 招募单位="datong")
+    theirs = valid_record(编号="taiyuan-00002", 姓名="李娜", 性别="女", 身份证号码="140121199001011027",
+                          手机="13912345678")
+    theirs["身份证号码"] = ours["身份证号码"]
+    problems = [p for p in problems_of(tmp_path, ours, theirs) if p.code == "DUP001"]
+    by_file = {p.file: p for p in problems}
+    mine = by_file["data/volunteers/datong/datong-00001.yaml"]
+    assert "已由太原市登记" in mine.message and "团省委志愿者工作部" in mine.message
+    assert "taiyuan" not in mine.message and "00002" not in mine.message and "data/" not in mine.message
+    assert "140121********1019" in mine.message and NUMBER not in mine.message
+    assert mine.files == {"data/volunteers/datong/datong-00001.yaml", "data/volunteers/taiyuan/taiyuan-00002.yaml"}
+    assert "已由大同市登记" in by_file["data/volunteers/taiyuan/taiyuan-00002.yaml"].message
+
+
+def test_a_duplicate_within_the_unit_names_the_unit_own_file(tmp_path: Path) -> None:
+    first, second = valid_record(), valid_record(编号="taiyuan-00002", 姓名="李娜", 手机="13912345678")
+    problems = [p for p in problems_of(tmp_path, first, second) if p.code == "DUP001"]
+    assert [p.message for p in problems] == [
+        "身份证号码 140121********1019 与本单位的 data/volunteers/taiyuan/taiyuan-00002.yaml 相同，一人只能登记一次："
+        "请先对照身份证核对号码，号码无误的删除多余的一条",
+        "身份证号码 140121********1019 与本单位的 data/volunteers/taiyuan/taiyuan-00001.yaml 相同，一人只能登记一次："
+        "请先对照身份证核对号码，号码无误的删除多余的一条"]
+
+
+def test_a_duplicate_in_the_unit_and_elsewhere_names_the_own_file_and_the_other_unit(tmp_path: Path) -> None:
+    records = [valid_record(), valid_record(编号="taiyuan-00002", 姓名="李娜", 手机="13912345678"),
+               valid_record(编号="sxu-00001", 招募单位="sxu", 姓名="王芳", 手机="13712345678")]
+    problems = {p.file: p for p in problems_of(tmp_path, *records) if p.code == "DUP001"}
+    message = problems["data/volunteers/taiyuan/taiyuan-00001.yaml"].message
+    assert "本单位的 data/volunteers/taiyuan/taiyuan-00002.yaml 相同，又已由山西大学登记" in message
+    assert "sxu" not in message and "团省委志愿者工作部" in message
+    assert "已由大同市" not in problems["data/volunteers/sxu/sxu-00001.yaml"].message
+    assert "已由太原市登记" in problems["data/volunteers/sxu/sxu-00001.yaml"].message
+
+
+def test_the_same_person_in_another_unit_is_named_by_the_unit_only(tmp_path: Path) -> None:
+    ours = valid_record(编号="datong-00001", 招募单位="datong")
+    theirs = valid_record(编号="taiyuan-00001", 身份证号码="140121199001011035")
+    problems = {p.file: p for p in problems_of(tmp_path, ours, theirs) if p.code == "DUP002"}
+    message = problems["data/volunteers/datong/datong-00001.yaml"].message
+    assert "与太原市登记的志愿者相同" in message and "团省委志愿者工作部" in message
+    assert "taiyuan" not in message and "data/" not in message
