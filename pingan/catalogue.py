@@ -11,8 +11,16 @@ from . import idcard
 from .problems import ERROR, NOTICE, WARNING, Problem
 from .settings import MAX_ECHO_CHARS
 
+#: Who settles a matter between units (the programme's office); messages name it, never another unit's files.
+OFFICE = "团省委志愿者工作部"
+
 #: How a suggestion fills the {hint} blank of a template (“did you mean”); the blank is empty without one.
 SUGGESTION = "，是不是“{suggestion}”？"
+#: How the allowed values fill the {choices} blank of a template; `other=True` adds the free-text 其它 entry.
+CHOICES = "（可选：{choices}）"
+CHOICES_OR_OTHER = "（可选：{choices}，或“其它: 具体内容”）"
+#: A code list longer than this is not spelled out in a message ({choices} stays empty; the suggestion remains).
+LISTED_CHOICES = 15
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,16 @@ CATALOGUE: dict[str, CodeEntry] = _entries(
     ("REC010", ERROR, "招募单位与文件夹不一致", "招募单位 {value} 与所在文件夹 {folder} 不一致",
      "把文件放到 data/volunteers/<招募单位>/ 文件夹中。", "data/volunteers/datong/ 中的 太原 记录"),
     # Code lists
-    ("CL001", ERROR, "不在代码表中", "“{field}”的值“{value}”不在代码表（{standard}）中{hint}",
-     "从代码表中选择一项，写法要完全一致；代码表见错误代码说明页和填报模板的下拉列表。", "民族: 汉"),
+    ("CL001", ERROR, "不在代码表中", "“{field}”的值“{value}”不在代码表（{standard}）中{choices}{hint}",
+     "从代码表中选择一项，写法要完全一致（较短的代码表会在信息中列出全部可选值；民族等较长的代码表见填报模板的下拉列表）。",
+     "民族: 汉"),
     ("CL002", ERROR, "“其它”缺少说明", "“{field}”中的“其它”应写成“其它: 具体内容”",
      "在“其它:”后写明具体内容，如“其它: 社区巡逻”。", "- 其它"),
+    ("CL003", ERROR, "一项中写了多个值",
+     "“{field}”的一项“{value}”里写了 {count} 个值（{items}），要分成 {count} 项：Excel 的单元格中多个值只用顿号“、”分隔，"
+     "YAML 中每项单独一行、以“- ”开头",
+     "把这一项拆开：Excel 的一个单元格中多个值之间只用顿号“、”，不用逗号、分号、斜杠或空格；YAML 中每个值单独写一行，以“- ”开头。",
+     "- 周六，周日（应为“周六”“周日”两项）"),
     ("IND001", ERROR, "缺少行业", "服务类型为行业平安志愿者时须填写“行业”",
      "添加一行“行业: 交通”（交通 / 住建 / 旅游 / 团员青年 / 教育 之一）。", "服务类型: 行业平安志愿者，但没有“行业”"),
     ("IND002", ERROR, "不应填写行业", "服务类型为{service_type}时不应填写“行业”",
@@ -106,8 +120,10 @@ CATALOGUE: dict[str, CodeEntry] = _entries(
      "去掉首尾空格，使用半角数字和大写 X。", "身份证号码: 14012119900101101x"),
     ("ID002", ERROR, "身份证号码格式错误", "身份证号码应为 18 位（17 位数字加 1 位数字或 X），{detail}",
      "对照身份证逐位核对，去掉中间的空格和其他符号。", "身份证号码: 1401211990010110"),
-    ("ID003", ERROR, "身份证号码校验码错误", "身份证号码校验码错误：应为 {expected}",
-     "对照身份证逐位核对：最后一位由前 17 位算出，前面某一位抄错时也会报这个错。", "最后一位写错"),
+    ("ID003", ERROR, "身份证号码校验不通过",
+     "身份证号码校验不通过：请逐位核对全部 18 位与身份证是否一致；如果前 17 位无误，最后一位应为 {expected}",
+     "拿身份证逐位核对全部 18 位：最后一位（校验码）由前 17 位算出，前面任何一位抄错都会报这个错，"
+     "所以不要直接改最后一位；确认前 17 位无误后，最后一位才按提示改正。", "身份证号码中间某一位抄错，或最后一位写错"),
     ("ID004", ERROR, "身份证号码中的出生日期不存在", "身份证号码第 7–14 位 {digits} 不是有效日期",
      "对照身份证核对第 7–14 位（出生年月日）。", "19900231"),
     ("ID005", ERROR, "身份证号码地区码无效", "身份证号码前 6 位 {code} {detail}",
@@ -145,8 +161,10 @@ CATALOGUE: dict[str, CodeEntry] = _entries(
     ("DAT002", ERROR, "登记日期早于项目开始", "登记日期 {value} 早于项目开始日期 {start}（data/province.yaml）",
      "填写实际登记的日期；项目开始前不可能登记。日期确实无误时，请办公室核对 data/province.yaml 中的“项目开始日期”。",
      "登记日期: 1985-01-02"),
-    ("CON001", ERROR, "未确认无犯罪记录", "“无犯罪记录”必须为 true（由招募单位核实后填写）",
-     "招募单位核实本人无违法犯罪记录后填写“无犯罪记录: true”；未核实的不能登记。", "无犯罪记录: false"),
+    ("CON001", ERROR, "未确认无犯罪记录",
+     "“无犯罪记录”须为“是”（YAML 中写 true），由招募单位核实后填写；未核实或有违法犯罪记录的不能登记",
+     "招募单位核实本人无违法犯罪记录后，在 Excel 的“无犯罪记录”列选“是”，或在 YAML 中写“无犯罪记录: true”；"
+     "未核实或有违法犯罪记录的不能登记，请删去这一行（或这个文件）。", "无犯罪记录: false（Excel 中选了“否”）"),
     ("CON002", ERROR, "同意日期晚于登记日期", "个人信息同意日期 {consent} 晚于登记日期 {registered}",
      "须先取得本人书面同意再登记；核对两个日期。", "个人信息同意日期比登记日期晚一天"),
 )
@@ -174,11 +192,17 @@ CATALOGUE.update(_entries(
      "总名额 30000 人，已登记 30001 人"),
     ("QUO003", ERROR, "单位名额之和与总名额不符", "各单位名额之和为 {total}，与全省总名额 {quota} 不一致",
      "办公室调整 data/units/ 中的名额或 data/province.yaml 中的总名额，使两者相等。", "各单位名额之和 29990，总名额 30000"),
-    ("DUP001", ERROR, "身份证号码重复登记", "身份证号码 {masked} 已在 {other} 中登记，一人只能登记一次",
-     "同一人只保留一条记录：与另一单位核实后删除其中一个文件；若是抄错了号码，对照身份证改正。",
-     "taiyuan-00001.yaml 和 datong-00007.yaml 的身份证号码相同"),
-    ("DUP002", WARNING, "可能是同一人", "姓名、出生日期和手机与 {other} 相同，但身份证号码不同，可能是同一人登记了两次",
-     "核对两条记录的身份证号码；确是两个人（如同名同生日）可忽略此警告。", "两个“张伟”，生日和手机相同"),
+    ("DUP001", ERROR, "身份证号码重复登记",
+     "身份证号码 {masked} 已由{units}登记，一人只能登记一次：请先对照身份证核对号码；号码无误的，"
+     f"请联系{OFFICE}确认以哪一条登记为准",
+     "先对照身份证核对号码，抄错了就改正。号码无误时：重复的记录都在本单位的，删除多余的文件（或 Excel 中多余的行）；"
+     f"另一条在别的单位的，不要自行删除，请联系{OFFICE}，由办公室与对方单位核实后确定保留哪一条。"
+     "核实之前，这两条记录都不计入人数。", "大同市登记的志愿者与太原市已登记的一人身份证号码相同"),
+    ("DUP002", WARNING, "可能是同一人",
+     "姓名、出生日期和手机与{units}登记的志愿者相同，但身份证号码不同，可能是同一人登记了两次：请核对身份证号码，"
+     f"仍有疑问的请联系{OFFICE}",
+     f"核对身份证号码；确是两个人（如同名同生日、共用手机）可忽略此警告。另一条在别的单位的，需要时请联系{OFFICE}核实。",
+     "两个“张伟”，生日和手机相同"),
     ("NUM001", ERROR, "编号不能更改", "记录的编号由 {old} 改成了 {new}：编号一经使用就不再改变",
      "把文件名和“编号”改回原来的编号；志愿者转到其他单位由办公室用 pingan transfer 办理。",
      "taiyuan-00001.yaml 改名为 taiyuan-00099.yaml"),
@@ -269,6 +293,27 @@ CATALOGUE.update(_entries(
 ))
 
 
+#: Other wordings of a code for another situation: code → variant → (Chinese label for the code page, template).
+#: A rule picks one with make(..., variant="…"); the blanks are filled as in the main template.
+VARIANTS: dict[str, dict[str, tuple[str, str]]] = {
+    "DUP001": {
+        "same_unit": ("重复的记录都在本单位",
+                      "身份证号码 {masked} 与本单位的 {files} 相同，一人只能登记一次：请先对照身份证核对号码，"
+                      "号码无误的删除多余的一条"),
+        "both": ("本单位和别的单位都有",
+                 "身份证号码 {masked} 与本单位的 {files} 相同，又已由{units}登记，一人只能登记一次："
+                 f"请先对照身份证核对号码；号码无误的，请联系{OFFICE}确认以哪一条登记为准"),
+    },
+    "DUP002": {
+        "same_unit": ("另一条在本单位",
+                      "姓名、出生日期和手机与本单位的 {files} 相同，但身份证号码不同，可能是同一人登记了两次：请核对身份证号码"),
+        "both": ("本单位和别的单位都有",
+                 "姓名、出生日期和手机与本单位的 {files} 以及{units}登记的志愿者相同，但身份证号码不同，"
+                 f"可能是同一人登记了两次：请核对身份证号码，仍有疑问的请联系{OFFICE}"),
+    },
+}
+
+
 @dataclass(frozen=True)
 class Family:
     """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
@@ -295,6 +340,29 @@ FAMILIES: tuple[Family, ...] = (
 def prefix_of(code: str) -> str:
     """The letters a code starts with: "ID" for ID003."""
     return code.rstrip("0123456789")
+
+
+#: Where the error-code reference page stands on the site, relative to the site root (use_directory_urls).
+CODES_PAGE = "reference/codes/"
+#: How a reader finds the page on the site: the navigation path of mkdocs.yml.
+CODES_PAGE_NAV = "工作人员 → 错误代码"
+#: What a message may append so that its reader can look the code up (the importer's row messages use it).
+LOOKUP = "（代码 {code}，说明见网站“{nav}”中的 {code}）"
+
+
+def anchor(code: str) -> str:
+    """The fixed anchor of a code's entry on the error-code page ("id003"): the heading carries it as {#id003}."""
+    return code.lower()
+
+
+def page_url(code: str) -> str:
+    """The code's entry on the site, relative to the site root: "reference/codes/#id003"."""
+    return f"{CODES_PAGE}#{anchor(code)}"
+
+
+def lookup_note(code: str) -> str:
+    """“（代码 ID003，说明见网站“工作人员 → 错误代码”中的 ID003）”: where a reader looks `code` up."""
+    return LOOKUP.format(code=code, nav=CODES_PAGE_NAV)
 
 
 def family_of(code: str) -> Family | None:
@@ -326,22 +394,36 @@ def hint(code: str, suggestion: object | None) -> str:
     return Verbatim(CATALOGUE[code].hint.format(suggestion=_echo(suggestion)))
 
 
+def choices(values: object, other: bool = False) -> str:
+    """What fills a {choices} blank: the allowed values “可选：交通协管、法制宣传、…”, or "" for a long list."""
+    listed = [str(value) for value in values] if isinstance(values, (list, tuple)) else []
+    if not listed or len(listed) > LISTED_CHOICES:
+        return ""
+    return Verbatim((CHOICES_OR_OTHER if other else CHOICES).format(choices="、".join(listed)))
+
+
 def make(code: str, file: str, field: str | None, line: int | None = None, col: int | None = None,
          level: str | None = None, /, **params: object) -> Problem:
     """A Problem for `code`, its message filled from the catalogue template (params by name).
 
     `suggestion=` (a value, or None for none) fills the {hint} blank from the
-    catalogue's own hint text, so no rule builds a sentence.
+    catalogue's own hint text, and `choices=` (the code list; `other=True` when
+    “其它: …” is allowed too) the {choices} blank, so no rule builds a sentence.
+    `variant=` picks another wording of the code from VARIANTS.
     """
+    variant = params.pop("variant", None)
     try:
         entry = CATALOGUE[code]
+        template = VARIANTS[code][str(variant)][1] if variant is not None else entry.template
     except KeyError as exc:
-        raise UnknownCode(code) from exc
-    if "{hint}" in entry.template:
+        raise UnknownCode(code if variant is None else f"{code}/{variant}") from exc
+    if "{hint}" in template:
         params["hint"] = hint(code, params.pop("suggestion", None))
-    message = entry.template.format(**{key: _echo(value) for key, value in params.items()})
+    if "{choices}" in template:
+        params["choices"] = choices(params.pop("choices", ()), bool(params.pop("other", False)))
+    message = template.format(**{key: _echo(value) for key, value in params.items()})
     return Problem(file, line, col, code, level or entry.level, field, message)
 
 
 __all__ = ["CATALOGUE", "FAMILIES", "CodeEntry", "Family", "family_of", "prefix_of", "Verbatim", "hint", "make",
-           "SUGGESTION", "ERROR", "WARNING", "NOTICE"]
+           "SUGGESTION", "ERROR", "WARNING", "NOTICE", "OFFICE", "VARIANTS", "CODES_PAGE", "choices", "anchor", "page_url", "lookup_note"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .catalogue import CATALOGUE, FAMILIES, CodeEntry, Family, family_of
+from .catalogue import CATALOGUE, FAMILIES, VARIANTS, CodeEntry, Family, anchor, family_of
 
 FIELDS = ("title", "template", "fix", "example")
 
@@ -18,9 +18,9 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
 
 
-def meaning(entry: CodeEntry) -> str:
-    """The message template with its blanks shown as “…”."""
-    return re.sub(r"\{[a-z_]+\}", "…", entry.template)
+def meaning(entry: CodeEntry | str) -> str:
+    """The message template (an entry's, or another wording's) with its blanks shown as “…”."""
+    return re.sub(r"\{[a-z_]+\}", "…", entry if isinstance(entry, str) else entry.template)
 
 
 #: Where a code whose prefix is missing from the family table would be listed (a test keeps it empty).
@@ -36,13 +36,18 @@ def sections() -> list[tuple[Family, list[str]]]:
 
 
 def render_codes_page() -> str:
-    """Markdown for docs/reference/codes.md: every code with level, title, meaning, fix and example."""
+    """Markdown for docs/reference/codes.md: every code with level, title, meaning, fix and example.
+
+    Each heading carries the fixed anchor `{#id003}` (attr_list), so a link to a code
+    (`catalogue.page_url`) survives a change of its title.
+    """
     lines = [
         "# 错误代码",
         "",
         "<!-- 由 `pingan codes --out docs/reference/codes.md` 根据规则目录生成，请勿手工修改。 -->",
         "",
         "`pingan validate` 等命令报告的每个问题都带有一个代码，如 `[ID003]`。下面按类别列出全部代码：级别、含义、怎样改正和一个例子。",
+        "每个代码都有固定的网址，如 ID003 的说明在本页的 `#id003` 处（代码改成小写字母）。",
         "“错误”会使校验不通过，必须改正；“警告”不影响通过，但应当改正；“提示”是修改之前就已存在的问题，不影响本次合并请求。",
         "",
     ]
@@ -53,10 +58,11 @@ def render_codes_page() -> str:
         for code in codes:
             entry = CATALOGUE[code]
             lines += [
-                f"### {code} {entry.title}",
+                f"### {code} {entry.title} {{#{anchor(code)}}}",
                 "",
                 f"- **级别**：{entry.level}",
                 f"- **含义**：{_md(meaning(entry))}",
+                *(f"- **含义（{label}）**：{_md(meaning(template))}" for label, template in VARIANTS.get(code, {}).values()),
                 f"- **怎样改正**：{_md(entry.fix)}",
                 f"- **例子**：{_md(entry.example)}",
                 "",

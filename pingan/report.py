@@ -52,7 +52,7 @@ def location(p: Problem) -> str:
 
 
 def text_line(p: Problem) -> str:
-    """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"""
+    """data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验不通过：…，最后一位应为 8"""
     return f"{location(p)}: {p.level} [{p.code}] {one_line(p.message)}"
 
 

@@ -31,7 +31,7 @@ def test_problem_exits_1_with_compiler_style_line(tmp_path: Path) -> None:
     result = run("validate", "--root", str(root))
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == \
-        "data/volunteers/taiyuan/taiyuan-00001.yaml:9:8: 错误 [ID003] 身份证号码校验码错误：应为 9"
+        "data/volunteers/taiyuan/taiyuan-00001.yaml:9:8: 错误 [ID003] 身份证号码校验不通过：请逐位核对全部 18 位与身份证是否一致；如果前 17 位无误，最后一位应为 9"
 
 
 def test_root_is_found_from_a_subfolder(tmp_path: Path) -> None:

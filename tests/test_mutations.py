@@ -47,6 +47,7 @@ MUTATIONS = {
     "REC007": lambda r: {"编号": r["招募单位"] + "-99999"},
     "REC009": lambda r: {"招募单位": "nowhere"},
     "CL001": lambda r: {"民族": "汉"},
+    "CL003": lambda r: {"服务时间": ["周六，周日"]},
     "CL002": lambda r: {"服务时间": ["其它"]},
     "IND001": lambda r: {"服务类型": "行业平安志愿者", "行业": None},
     "IND002": lambda r: {"服务类型": "社区平安志愿者", "行业": "交通"},

@@ -27,7 +27,7 @@ def sample() -> Report:
 
 def test_text_line_is_compiler_style() -> None:
     assert text_line(sample().problems[0]) == \
-        "data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验码错误：应为 8"
+        "data/volunteers/taiyuan/taiyuan-00007.yaml:9:7: 错误 [ID003] 身份证号码校验不通过：请逐位核对全部 18 位与身份证是否一致；如果前 17 位无误，最后一位应为 8"
 
 
 def test_text_ends_with_one_line_summary() -> None:
@@ -52,7 +52,7 @@ def test_json_has_exactly_the_documented_shape() -> None:
             {"code": "YML013", "level": "警告", "file": "data/volunteers/taiyuan/taiyuan-00001.yaml",
              "line": 1, "col": 1, "field": None, "message": "文件开头缺少编辑器校验注释：#x"},
             {"code": "ID003", "level": "错误", "file": "data/volunteers/taiyuan/taiyuan-00007.yaml",
-             "line": 9, "col": 7, "field": "身份证号码", "message": "身份证号码校验码错误：应为 8"},
+             "line": 9, "col": 7, "field": "身份证号码", "message": "身份证号码校验不通过：请逐位核对全部 18 位与身份证是否一致；如果前 17 位无误，最后一位应为 8"},
         ],
     }
 

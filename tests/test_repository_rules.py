@@ -72,12 +72,15 @@ def test_province_total_and_the_sum_of_quotas(repo: Path) -> None:
 def test_duplicate_ids_name_each_other_and_mask_the_number() -> None:
     number = "140121199001011019"
     index = [entry("taiyuan", 1, id_number=number), entry("datong", 1, id_number=number), entry("datong", 2)]
-    problems = list(duplicate_ids(index, RepoContext({}, None)))
+    problems = list(duplicate_ids(index, RepoContext({"taiyuan": unit("taiyuan", 9), "datong": unit("datong", 9)},
+                                                     None)))
     assert [(p.code, p.file, p.line, p.col) for p in problems] == [
         ("DUP001", "data/volunteers/datong/datong-00001.yaml", 9, 8),
         ("DUP001", "data/volunteers/taiyuan/taiyuan-00001.yaml", 9, 8)]
     assert all(number not in p.message and "140121********1019" in p.message for p in problems)
-    assert "taiyuan-00001.yaml" in problems[0].message and "datong-00001.yaml" in problems[1].message
+    assert "已由太原市登记" in problems[0].message and "已由大同市登记" in problems[1].message
+    assert problems[0].involves == {"data/volunteers/taiyuan/taiyuan-00001.yaml", problems[0].file}
+    assert all("00001" not in p.message for p in problems)  # another unit's file and 编号 are never named
 
 
 def test_same_person_under_two_ids_warns_but_a_shared_mobile_does_not() -> None:

@@ -17,7 +17,7 @@ from ..model import DATE_KEYS, Volunteer, iso_date
 from ..phones import is_mobile
 from ..problems import Problem
 from .context import Context, RecordView
-from .schema import model_problems
+from .schema import code_list_problem, model_problems
 
 ID = f.ID_NUMBER
 _RECORD_ID = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-([0-9]{5})")
@@ -191,11 +191,11 @@ def industry_given(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 
 def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
-    """服务时间 and 服务项目 items come from their lists or are "其它: <text>"."""
+    """服务时间 and 服务项目 items come from their lists or are "其它: <text>"; several values in one item are CL003."""
     for key in (f.SERVICE_TIMES, f.SERVICE_ITEMS):
         if not rec.ok(key):
             continue
-        choices, standard = codelists.CODE_LISTS[key]
+        choices = codelists.CODE_LISTS[key][0]
         for index, item in enumerate(rec.data[key]):
             if item in choices:
                 continue
@@ -206,9 +206,7 @@ def list_codes(rec: RecordView, ctx: Context) -> Iterator[Problem]:
                 if not rest:
                     yield rec.problem("CL002", (key, index), field=key)
                     break
-            suggestion = codelists.suggest(item, choices) or ("其它: " + item[2:].lstrip(":： ")
-                                                              if item.startswith(("其它", "其他")) else None)
-            yield rec.problem("CL001", (key, index), field=key, value=item, standard=standard, suggestion=suggestion)
+            yield code_list_problem(rec, (key, index), key, item, other=True)
             break
 
 

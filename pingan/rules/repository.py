@@ -161,23 +161,38 @@ def _groups(index: Iterable[Entry], key: str) -> Iterator[list[Entry]]:
         yield sorted(group, key=lambda e: e.rel)
 
 
+def _others(entry: Entry, others: list[Entry], ctx: RepoContext) -> dict[str, Any]:
+    """How a duplicate names the other records: the unit's own files, other units only by their Chinese names.
+
+    A unit sees its own records, so their paths are named (the importer turns them
+    into row numbers); of another unit's records it learns neither path nor 编号,
+    only which unit holds one, and the office settles the matter.
+    """
+    own = [e.rel for e in others if e.unit == entry.unit]
+    units = sorted({e.unit for e in others if e.unit != entry.unit})
+    names = "、".join(ctx.units[code].name if code in ctx.units else code for code in units)
+    variant = ("both" if own else None) if units else "same_unit"
+    return {"variant": variant, "files": _file_list(own), "units": Verbatim(names)}
+
+
 def duplicate_ids(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """A normalised ID number is registered once across all units; each copy names the others."""
     for group in _groups(index, "id_number"):
         for entry in group:
-            others = [e.rel for e in group if e is not entry]
+            others = [e for e in group if e is not entry]
             yield _involving(catalogue.make(
                 "DUP001", entry.rel, ID, entry.id_line or None, entry.id_col or None,
-                masked=idcard.mask(entry.id_number), other=_file_list(others)), others)
+                masked=idcard.mask(entry.id_number), **_others(entry, others, ctx)), [e.rel for e in others])
 
 
 def same_person(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
     """Same 姓名, 出生日期 and 手机 under different ID numbers: probably one person twice (a warning)."""
     for group in _groups(index, "person"):
         for entry in group:
-            others = [e.rel for e in group if e.id_number != entry.id_number]
+            others = [e for e in group if e.id_number != entry.id_number]
             if others:
-                yield _involving(catalogue.make("DUP002", entry.rel, f.NAME, other=_file_list(others)), others)
+                yield _involving(catalogue.make("DUP002", entry.rel, f.NAME, **_others(entry, others, ctx)),
+                                 [e.rel for e in others])
 
 
 REPO_RULES = (unit_quotas, province_quota, duplicate_ids, same_person)

@@ -1,13 +1,15 @@
 """Structure check by the pydantic model, its errors turned into catalogue problems."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .. import codelists
+from ..catalogue import Verbatim
 from ..problems import Problem
 from .context import RecordView
 
@@ -15,6 +17,31 @@ _EXPECTED = {
     "string": "文字", "date": "日期（如 2024-05-01）", "bool": "true 或 false", "list": "列表（每项一行，以“- ”开头）",
     "int": "整数", "model": "字段映射", "dict": "字段映射", "literal": "代码表中的值",
 }
+
+
+#: What people put between values written into one list item: commas, 、, semicolons, slashes, bars, spaces.
+_SEPARATORS = re.compile(r"[，,、;；/／|｜\s\u3000]+")
+
+
+def joined_values(item: object, choices: Sequence[str]) -> list[str] | None:
+    """The allowed values that one list item holds side by side ("周六，周日" → [周六, 周日]), else None."""
+    if not isinstance(item, str):
+        return None
+    parts = [part for part in _SEPARATORS.split(item) if part]
+    return parts if len(parts) > 1 and all(part in choices for part in parts) else None
+
+
+def code_list_problem(rec: RecordView, loc: tuple, key: str, value: object, other: bool = False) -> Problem:
+    """CL003 for several allowed values in one list item, else CL001 naming the allowed values."""
+    choices, standard = codelists.CODE_LISTS.get(key, ((), "代码表"))
+    parts = joined_values(value, choices) if len(loc) > 1 else None
+    if parts:
+        return rec.problem("CL003", loc, field=key, value=value, count=len(parts), items=Verbatim("、".join(parts)))
+    suggestion = codelists.suggest(value, choices) if isinstance(value, str) else None
+    if suggestion is None and other and isinstance(value, str) and value.startswith(("其它", "其他")):
+        suggestion = codelists.OTHER_PREFIX + " " + value[2:].lstrip(":： ")
+    return rec.problem("CL001", loc, field=key, value=value, standard=standard, choices=choices, other=other,
+                       suggestion=suggestion)
 
 
 def _actual(value: Any) -> str:
@@ -53,9 +80,7 @@ def model_problems(model: type[BaseModel], rec: RecordView) -> Iterator[Problem]
         elif kind == "missing" or (value is None and len(loc) == 1) or (value == "" and len(loc) == 1):
             yield rec.problem("REC001", loc, field=key)
         elif kind == "literal_error":
-            choices, standard = codelists.CODE_LISTS.get(key, ((), "代码表"))
-            suggestion = codelists.suggest(str(value), choices) if isinstance(value, str) else None
-            yield rec.problem("CL001", loc, field=key, value=value, standard=standard, suggestion=suggestion)
+            yield code_list_problem(rec, loc, key, value)
         elif kind == "string_too_long":
             yield rec.problem("REC004", loc, field=key, limit=error["ctx"]["max_length"], length=len(value))
         elif kind == "too_short" and isinstance(value, list):
