@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_repo, record_file, valid_record
+from conftest import PROJECT, make_repo, record_file, valid_record
 from pingan.model import Unit
 from pingan.reader import load_settings
 from pingan.reader.cache import cache_at
@@ -145,3 +145,17 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int, monkeypatch: 
     with v.record_index(root, rels, Context(found.units, found.province, date(2026, 11, 29)), found.digest,
                         cache_at(root), use_cache=False, jobs=jobs) as records:
         assert [e.rel for e in records] == rels
+
+
+def test_a_large_duplicate_group_shares_one_involvement() -> None:
+    """Thousands of copies of one ID number (an upload bomb) stay linear: every problem shares one set of files."""
+    from pingan.reader import load_settings
+    from pingan.rules.repository import duplicate_ids
+
+    found = load_settings(PROJECT)
+    ctx = RepoContext(found.units, found.province)
+    group = [Entry(f"data/volunteers/taiyuan/taiyuan-{i:05d}.yaml", "taiyuan", f"taiyuan-{i:05d}", "2024-01-01",
+                   "140121199001011019", 1, 1, "") for i in range(3000)]
+    problems = list(duplicate_ids(group, ctx))
+    assert len(problems) == 3000 and len({id(p.involves) for p in problems}) == 1
+    assert "等 2999 个文件" in problems[0].message

@@ -88,9 +88,11 @@ def _involving(problem: Problem, files: Iterable[str]) -> Problem:
     return replace(problem, involves=frozenset(files) | {problem.file})
 
 
-def _file_list(rels: list[str]) -> Verbatim:
+def _file_list(rels: list[str], count: int | None = None) -> Verbatim:
+    """The first files of a list and how many there are in all (`count`, when `rels` is already cut short)."""
+    count = len(rels) if count is None else count
     shown = "、".join(rels[:LISTED_FILES])
-    more = f" 等 {len(rels)} 个文件" if len(rels) > LISTED_FILES else ""
+    more = f" 等 {count} 个文件" if count > LISTED_FILES else ""
     return Verbatim(shown + more)
 
 
@@ -161,38 +163,83 @@ def _groups(index: Iterable[Entry], key: str) -> Iterator[list[Entry]]:
         yield sorted(group, key=lambda e: e.rel)
 
 
-def _others(entry: Entry, others: list[Entry], ctx: RepoContext) -> dict[str, Any]:
-    """How a duplicate names the other records: the unit's own files, other units only by their Chinese names.
+class _Group:
+    """One group of records sharing a value, arranged once so that naming each one's others stays linear."""
 
-    A unit sees its own records, so their paths are named (the importer turns them
-    into row numbers); of another unit's records it learns neither path nor 编号,
-    only which unit holds one, and the office settles the matter.
-    """
-    own = [e.rel for e in others if e.unit == entry.unit]
-    units = sorted({e.unit for e in others if e.unit != entry.unit})
-    names = "、".join(ctx.units[code].name if code in ctx.units else code for code in units)
-    variant = ("both" if own else None) if units else "same_unit"
-    return {"variant": variant, "files": _file_list(own), "units": Verbatim(names)}
+    def __init__(self, group: list[Entry], ctx: RepoContext):
+        self.files = frozenset(e.rel for e in group)
+        self.by_unit: dict[str, list[str]] = {}
+        for e in group:
+            self.by_unit.setdefault(e.unit, []).append(e.rel)
+        self._names: dict[str, str] = {}
+        self.ctx = ctx
+
+    def others(self, entry: Entry, own: list[str] | None = None) -> dict[str, Any]:
+        """How a copy names the others: the unit's own files, other units only by their Chinese names.
+
+        A unit sees its own records, so their paths are named (the importer turns
+        them into row numbers); of another unit's records it learns neither path
+        nor 编号, only which unit holds one, and the office settles the matter.
+        """
+        if own is None:
+            mine = self.by_unit[entry.unit]
+            own = [rel for rel in mine[:LISTED_FILES + 1] if rel != entry.rel][:LISTED_FILES]
+            count = len(mine) - 1
+        else:
+            count = len(own)
+        if entry.unit not in self._names:
+            codes = sorted(code for code in self.by_unit if code != entry.unit)
+            self._names[entry.unit] = "、".join(self.ctx.units[c].name if c in self.ctx.units else c for c in codes)
+        names = self._names[entry.unit]
+        variant = ("both" if count else None) if names else "same_unit"
+        return {"variant": variant, "files": _file_list(own, count), "units": Verbatim(names)}
 
 
 def duplicate_ids(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
-    """A normalised ID number is registered once across all units; each copy names the others."""
+    """A normalised ID number is registered once across all units; each copy names the others.
+
+    Every copy's problem involves the whole group (one shared set), so a
+    sheet of thousands of rows with one ID number stays linear.
+    """
     for group in _groups(index, "id_number"):
+        arranged = _Group(group, ctx)
         for entry in group:
-            others = [e for e in group if e is not entry]
-            yield _involving(catalogue.make(
+            yield replace(catalogue.make(
                 "DUP001", entry.rel, ID, entry.id_line or None, entry.id_col or None,
-                masked=idcard.mask(entry.id_number), **_others(entry, others, ctx)), [e.rel for e in others])
+                masked=idcard.mask(entry.id_number), **arranged.others(entry)), involves=arranged.files)
 
 
 def same_person(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
-    """Same 姓名, 出生日期 and 手机 under different ID numbers: probably one person twice (a warning)."""
+    """Same 姓名, 出生日期 and 手机 under different ID numbers: probably one person twice (a warning).
+
+    Counts by unit and ID number are taken once per group, so each copy finds
+    its others in constant time however large the group.
+    """
     for group in _groups(index, "person"):
+        if len({e.id_number for e in group}) < 2:
+            continue
+        arranged = _Group(group, ctx)
+        by_unit = Counter(e.unit for e in group)
+        by_id = Counter(e.id_number for e in group)
+        by_both = Counter((e.unit, e.id_number) for e in group)
+        rels: dict[str, dict[str, list[str]]] = {}
+        for e in group:
+            rels.setdefault(e.unit, {}).setdefault(e.id_number, []).append(e.rel)
         for entry in group:
-            others = [e for e in group if e.id_number != entry.id_number]
-            if others:
-                yield _involving(catalogue.make("DUP002", entry.rel, f.NAME, **_others(entry, others, ctx)),
-                                 [e.rel for e in others])
+            same = by_both[entry.unit, entry.id_number]
+            elsewhere = (len(group) - by_unit[entry.unit]) - (by_id[entry.id_number] - same)
+            own: list[str] = []
+            for number, files in rels[entry.unit].items():
+                if number != entry.id_number:
+                    own += files[:LISTED_FILES - len(own)]
+                    if len(own) >= LISTED_FILES:
+                        break
+            if own or elsewhere:
+                found = arranged.others(entry, own)
+                found["files"] = _file_list(own, by_unit[entry.unit] - same)
+                if not elsewhere:
+                    found["units"], found["variant"] = Verbatim(""), "same_unit"
+                yield replace(catalogue.make("DUP002", entry.rel, f.NAME, **found), involves=arranged.files)
 
 
 REPO_RULES = (unit_quotas, province_quota, duplicate_ids, same_person)
