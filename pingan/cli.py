@@ -387,6 +387,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
         lines.append(f"注意：{progress.to_verify} 条记录的身份证号码与其他记录相同，列在“待核实”表中，未计入名单。")
     if progress.registered_later:
         lines.append(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+    if progress.withdrawn:
+        lines.append(f"另有 {progress.withdrawn} 名志愿者已退出，未列入。")
     if password is None:
         lines.append("注意：文件未加密，含身份证号码等个人信息，请勿外传；需要加密时使用 --password-env。")
     print("\n".join(lines))

@@ -218,3 +218,47 @@ def test_transfer_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and "datong-00001" in out, err
     code, out, err = run_cli(capsys, "transfer", "datong-00001", "--to", "nowhere", "--root", str(root))
     assert code == 2 and "nowhere" in err
+
+
+# --- rosters and the insurance changes ----------------------------------------------------------
+
+def test_insurance_changes_match_a_transfer_by_its_previous_number() -> None:
+    from pingan import roster
+
+    a = ("taiyuan-00001", "张三", "男", date(1990, 1, 1), "1", "太原市", "138")
+    b = ("taiyuan-00002", "李四", "女", date(1991, 1, 1), "2", "太原市", "139")
+    moved = ("datong-00003", *a[1:5], "大同市", "138")
+    found = roster.insurance_changes({a[0]: a, b[0]: b}, {moved[0]: moved}, {"datong-00003": "taiyuan-00001"},
+                                     {"taiyuan-00002": "已退出：2026-11-05，本人申请"})
+    assert [(c.kind, c.row[0], c.note) for c in found] == [
+        ("变更", "datong-00003", "原编号：taiyuan-00001；原单位：太原市"),
+        ("减少", "taiyuan-00002", "已退出：2026-11-05，本人申请")]
+
+
+def test_rosters_leave_out_the_withdrawn_and_list_a_transfer_as_a_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    from pingan import roster
+
+    monkeypatch.setenv("CI", "")
+    root = repo_with(tmp_path, valid_record(), second(), valid_record(
+        编号="taiyuan-00003", 身份证号码="140121199001011051", 手机="13812345670"))
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    git_commit(root, "Records", "2026-10-01T10:00:00+08:00")
+    lifecycle.withdraw(root, "taiyuan-00002", "本人申请", date(2026, 11, 5), TODAY)
+    lifecycle.transfer(root, "taiyuan-00003", "datong", TODAY)
+    git_commit(root, "Withdraw and transfer", "2026-11-10T10:00:00+08:00")
+    built = roster.build_rosters(root, tmp_path / "out", as_of=TODAY, since=date(2026, 11, 1))
+    assert built.progress.total == 2 and built.progress.withdrawn == 1 and built.progress.left_out == 0
+    book = openpyxl.load_workbook(tmp_path / "out" / roster.PROVINCE_ROSTER, read_only=True)
+    listed = [r[0] for r in book[roster.SUMMARY_SHEET].iter_rows(min_row=roster.HEADER_ROW + 2, values_only=True)
+              if r[0]]
+    assert sorted(listed) == ["datong-00001", "taiyuan-00001"]
+    changes = openpyxl.load_workbook(tmp_path / "out" / roster.INSURANCE_CHANGES, read_only=True)["保险变动名单"]
+    table = [r for r in changes.iter_rows(min_row=roster.HEADER_ROW + 2, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[-1]) for r in table] == [
+        ("变更", "datong-00001", "原编号：taiyuan-00003；原单位：太原市"),
+        ("减少", "taiyuan-00002", "已退出：2026-11-05，本人申请")]
+    insured = openpyxl.load_workbook(tmp_path / "out" / roster.INSURANCE_LIST, read_only=True)["保险名单"]
+    assert sum(1 for r in insured.iter_rows(min_row=roster.HEADER_ROW + 2, values_only=True) if r[0]) == 2
