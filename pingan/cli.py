@@ -398,7 +398,10 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def _form_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    parser.add_argument("record_ids", metavar="编号", nargs="*", help="志愿者编号，如 taiyuan-00001；可写多个")
+    parser.add_argument("--unit", metavar="CODE", help="打印这个单位的全部登记表（单位代码，如 taiyuan）")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="与 --unit 同用：只打印这一天及以后登记的志愿者")
     parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
     _root_option(parser)
     _password_option(parser)
@@ -406,26 +409,51 @@ def _form_args(parser: argparse.ArgumentParser) -> None:
 
 @command("form", _form_args)
 def cmd_form(args: argparse.Namespace) -> int:
-    """生成一名志愿者的《山西省平安志愿者登记表》（附件3），A4 纵向一页，可直接打印签字盖章。"""
-    from .errors import NoSuchRecord, SettingsInvalid
+    """生成《山西省平安志愿者登记表》（附件3）：每人 A4 纵向一页，可直接打印签字盖章。
+
+    写一个编号时生成这个人的登记表；写多个编号或用 --unit（可加 --since）时，所有登记表放在同一个工作簿中，
+    每人一张工作表（一页），可以一次打印。有错误的记录和已退出的志愿者不打印，并列出编号。
+    """
+    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
     from .report import text_line
-    from .unit_workbooks import build_form
+    from .unit_workbooks import RecordWithdrawn, build_form, build_forms
 
     root = resolve_root(args.root)
+    if not args.record_ids and not args.unit:
+        raise Stop(EXIT_USAGE, "请写出志愿者编号，或用 --unit 指定单位。")
+    if args.since and not args.unit:
+        raise Stop(EXIT_USAGE, "--since 须与 --unit 一起使用。")
     password = _password(args)
     target = Path(args.out)
+    if len(args.record_ids) != 1 or args.unit:
+        try:
+            made = build_forms(root, args.record_ids, args.unit, args.since, target, password, _today_or_stop())
+        except NoSuchRecord as exc:
+            raise _no_record_stop(exc.record_id, exc) from exc
+        except UnknownUnit as exc:
+            raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
+        except SettingsInvalid as exc:
+            raise _settings_stop(exc) from exc
+        print(f"已写入 {target}{'（已加密）' if password else ''}：{len(made.printed)} 份登记表，每份一页。")
+        if made.skipped:
+            print(f"以下 {len(made.skipped)} 条记录没有打印：")
+            for record_id, why in made.skipped:
+                print(f"    {record_id}：{why}")
+            print("有错误的记录请运行 pingan validate 查看并改正后再打印。")
+        return EXIT_OK if made.printed or not made.skipped else EXIT_PROBLEMS
+    record_id = args.record_ids[0]
     try:
-        errors = build_form(root, args.record_id, target, password, _today_or_stop())
+        errors = build_form(root, record_id, target, password, _today_or_stop())
     except NoSuchRecord as exc:
-        if exc.rel is None:
-            raise Stop(EXIT_USAGE, f"编号“{args.record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。") from exc
-        raise Stop(EXIT_USAGE, f"找不到编号为 {args.record_id} 的记录（{exc.rel}）。") from exc
+        raise _no_record_stop(record_id, exc) from exc
+    except RecordWithdrawn as exc:
+        raise Stop(EXIT_USAGE, f"记录 {record_id} 的志愿者已退出，不再打印登记表。") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     if errors:
         for problem in errors:
             print(text_line(problem))
-        print(f"记录 {args.record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
+        print(f"记录 {record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
         return EXIT_PROBLEMS
     print(f"已写入 {target}{'（已加密）' if password else ''}")
     return EXIT_OK
@@ -435,7 +463,9 @@ def _template_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
     parser.add_argument("--unit", metavar="CODE", required=True, help="单位代码，如 taiyuan")
     parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
-    parser.add_argument("--with-records", action="store_true", help="填入本单位现有的志愿者记录（用于批量修改）")
+    parser.add_argument("--with-records", action="store_true",
+                        help="填入本单位现有的志愿者记录（用于批量修改）；在 CI 中须加 --password-env")
+    _password_option(parser)
 
 
 @command("template", _template_args)
@@ -446,17 +476,19 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     out = Path(args.out)
+    # An empty template holds no personal data: a password only when asked for; with records, as for rosters.
+    password = _password(args) if args.with_records or args.password_env else None
     try:
-        made = build_template(root, args.unit, out, args.with_records, _today_or_stop())
+        made = build_template(root, args.unit, out, args.with_records, _today_or_stop(), password)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
-    print(f"已写入 {out}（{made.unit_name}，{made.count} 名志愿者）")
+    print(f"已写入 {out}{'（已加密）' if password else ''}（{made.unit_name}，{made.count} 名志愿者）")
     if made.unreadable:
         print(f"注意：{made.unreadable} 个记录文件无法读取，未填入模板；运行 pingan validate 查看。")
-    if made.count:
-        print("注意：模板中含身份证号码等个人信息，请妥善保管。")
+    if made.count and password is None:
+        print("注意：模板中含身份证号码等个人信息，文件未加密，请妥善保管；需要加密时使用 --password-env。")
     return EXIT_OK
 
 
