@@ -314,6 +314,30 @@ VARIANTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# Lifecycle (issue 13): 状态, 退出日期, 退出原因, 原编号; `pingan withdraw` and `pingan transfer` write them
+CATALOGUE.update(_entries(
+    ("LIF001", ERROR, "退出信息不全", "状态为已退出，但缺少“{field}”",
+     "已退出的记录要写明退出日期和退出原因；建议用 pingan withdraw 编号 --date 日期 --reason 原因 填写。"
+     "如果此人并未退出，删去“状态: 已退出”一行。", "状态: 已退出，但没有“退出日期”"),
+    ("LIF002", ERROR, "在册记录不应有退出信息", "“{field}”只在状态为已退出时填写",
+     "此人已退出的，加上“状态: 已退出”；仍在册（包括恢复在册）的，删去“退出日期”和“退出原因”两行。",
+     "没有“状态”一行，却写了“退出日期”"),
+    ("LIF003", ERROR, "退出日期早于登记日期", "退出日期 {value} 早于登记日期 {registered}",
+     "核对退出日期：不能早于登记日期。", "登记日期 2024-05-01，退出日期 2024-04-01"),
+    ("LIF004", ERROR, "退出日期晚于今天", "退出日期 {value} 晚于今天（{today}）",
+     "退出日期是此人实际退出的日期，不能预先填写；到了那一天再提交。", "今天 2026-11-29，退出日期 2026-12-31"),
+    ("LIF005", ERROR, "原编号与编号相同", "原编号 {value} 与本记录的编号相同",
+     "原编号是转移之前在原单位的编号，由 pingan transfer 填写；不是转移来的记录，删去“原编号”一行。",
+     "编号和原编号都是 datong-00012"),
+    ("LIF006", ERROR, "原编号格式错误", "原编号“{value}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001",
+     "原编号由 pingan transfer 填写，照抄原单位的编号；不是转移来的记录，删去“原编号”一行。", "原编号: 太原001"),
+    ("LIF007", ERROR, "撤回同意的记录不能保留", "此人已撤回个人信息同意，记录 {record_id} 不能保留，须删除",
+     "运行 pingan withdraw 编号 --reason 撤回个人信息同意：它删除记录文件并把编号登记在 "
+     "data/retired-numbers.txt 中，再按提示请办公室从提交历史中清除。",
+     "退出原因: 撤回个人信息同意"),
+))
+
+
 @dataclass(frozen=True)
 class Family:
     """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
@@ -330,6 +354,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("CL", "代码表"), Family("IND", "行业"), Family("NAM", "姓名"), Family("ID", "身份证号码"),
     Family("AGE", "年龄"), Family("RES", "户籍与居住"), Family("PHN", "电话"), Family("QQ", "QQ"),
     Family("ARE", "所在地区"), Family("DAT", "日期"), Family("CON", "同意与核实"),
+    Family("LIF", "退出与转移"),
     Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"), Family("NUM", "编号"),
     Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
     Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),

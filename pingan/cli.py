@@ -419,6 +419,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
         lines.append(f"注意：{progress.to_verify} 条记录的身份证号码与其他记录相同，列在“待核实”表中，未计入名单。")
     if progress.registered_later:
         lines.append(f"另有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+    if progress.withdrawn:
+        lines.append(f"另有 {progress.withdrawn} 名志愿者已退出，未列入。")
     if password is None:
         lines.append("注意：文件未加密，含身份证号码等个人信息，请勿外传；需要加密时使用 --password-env。")
     print("\n".join(lines))
@@ -428,7 +430,10 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def _form_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    parser.add_argument("record_ids", metavar="编号", nargs="*", help="志愿者编号，如 taiyuan-00001；可写多个")
+    parser.add_argument("--unit", metavar="CODE", help="打印这个单位的全部登记表（单位代码，如 taiyuan）")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="与 --unit 同用：只打印这一天及以后登记的志愿者")
     parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
     _root_option(parser)
     _password_option(parser)
@@ -436,26 +441,51 @@ def _form_args(parser: argparse.ArgumentParser) -> None:
 
 @command("form", _form_args)
 def cmd_form(args: argparse.Namespace) -> int:
-    """生成一名志愿者的《山西省平安志愿者登记表》（附件3），A4 纵向一页，可直接打印签字盖章。"""
-    from .errors import NoSuchRecord, SettingsInvalid
+    """生成《山西省平安志愿者登记表》（附件3）：每人 A4 纵向一页，可直接打印签字盖章。
+
+    写一个编号时生成这个人的登记表；写多个编号或用 --unit（可加 --since）时，所有登记表放在同一个工作簿中，
+    每人一张工作表（一页），可以一次打印。有错误的记录和已退出的志愿者不打印，并列出编号。
+    """
+    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
     from .report import text_line
-    from .unit_workbooks import build_form
+    from .unit_workbooks import RecordWithdrawn, build_form, build_forms
 
     root = resolve_root(args.root)
+    if not args.record_ids and not args.unit:
+        raise Stop(EXIT_USAGE, "请写出志愿者编号，或用 --unit 指定单位。")
+    if args.since and not args.unit:
+        raise Stop(EXIT_USAGE, "--since 须与 --unit 一起使用。")
     password = _password(args)
     target = Path(args.out)
+    if len(args.record_ids) != 1 or args.unit:
+        try:
+            made = build_forms(root, args.record_ids, args.unit, args.since, target, password, _today_or_stop())
+        except NoSuchRecord as exc:
+            raise _no_record_stop(exc.record_id, exc) from exc
+        except UnknownUnit as exc:
+            raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
+        except SettingsInvalid as exc:
+            raise _settings_stop(exc) from exc
+        print(f"已写入 {target}{'（已加密）' if password else ''}：{len(made.printed)} 份登记表，每份一页。")
+        if made.skipped:
+            print(f"以下 {len(made.skipped)} 条记录没有打印：")
+            for record_id, why in made.skipped:
+                print(f"    {record_id}：{why}")
+            print("有错误的记录请运行 pingan validate 查看并改正后再打印。")
+        return EXIT_OK if made.printed or not made.skipped else EXIT_PROBLEMS
+    record_id = args.record_ids[0]
     try:
-        errors = build_form(root, args.record_id, target, password, _today_or_stop())
+        errors = build_form(root, record_id, target, password, _today_or_stop())
     except NoSuchRecord as exc:
-        if exc.rel is None:
-            raise Stop(EXIT_USAGE, f"编号“{args.record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。") from exc
-        raise Stop(EXIT_USAGE, f"找不到编号为 {args.record_id} 的记录（{exc.rel}）。") from exc
+        raise _no_record_stop(record_id, exc) from exc
+    except RecordWithdrawn as exc:
+        raise Stop(EXIT_USAGE, f"记录 {record_id} 的志愿者已退出，不再打印登记表。") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     if errors:
         for problem in errors:
             print(text_line(problem))
-        print(f"记录 {args.record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
+        print(f"记录 {record_id} 有 {len(errors)} 个错误，请改正后再生成登记表。")
         return EXIT_PROBLEMS
     print(f"已写入 {target}{'（已加密）' if password else ''}")
     return EXIT_OK
@@ -465,7 +495,9 @@ def _template_args(parser: argparse.ArgumentParser) -> None:
     _root_option(parser)
     parser.add_argument("--unit", metavar="CODE", required=True, help="单位代码，如 taiyuan")
     parser.add_argument("--out", metavar="FILE", required=True, help="输出的 .xlsx 文件")
-    parser.add_argument("--with-records", action="store_true", help="填入本单位现有的志愿者记录（用于批量修改）")
+    parser.add_argument("--with-records", action="store_true",
+                        help="填入本单位现有的志愿者记录（用于批量修改）；在 CI 中须加 --password-env")
+    _password_option(parser)
 
 
 @command("template", _template_args)
@@ -476,17 +508,19 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     out = Path(args.out)
+    # An empty template holds no personal data: a password only when asked for; with records, as for rosters.
+    password = _password(args) if args.with_records or args.password_env else None
     try:
-        made = build_template(root, args.unit, out, args.with_records, _today_or_stop())
+        made = build_template(root, args.unit, out, args.with_records, _today_or_stop(), password)
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
-    print(f"已写入 {out}（{made.unit_name}，{made.count} 名志愿者）")
+    print(f"已写入 {out}{'（已加密）' if password else ''}（{made.unit_name}，{made.count} 名志愿者）")
     if made.unreadable:
         print(f"注意：{made.unreadable} 个记录文件无法读取，未填入模板；运行 pingan validate 查看。")
-    if made.count:
-        print("注意：模板中含身份证号码等个人信息，请妥善保管。")
+    if made.count and password is None:
+        print("注意：模板中含身份证号码等个人信息，文件未加密，请妥善保管；需要加密时使用 --password-env。")
     return EXIT_OK
 
 
@@ -571,6 +605,120 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
     else:
         print("Excel 导入：检查未通过，没有写入任何记录。")
     return EXIT_OK if pending.valid else EXIT_PROBLEMS
+
+
+# --- lifecycle: withdrawal, purge on consent withdrawal, transfer (issue 13) -----------------
+
+def _withdraw_args(parser: argparse.ArgumentParser) -> None:
+    from .codelists import WITHDRAWAL_REASONS
+
+    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="退出日期（不早于登记日期，不晚于今天）；撤回个人信息同意时不需要")
+    parser.add_argument("--reason", metavar="原因", required=True, choices=WITHDRAWAL_REASONS,
+                        help="退出原因：" + "、".join(WITHDRAWAL_REASONS) + "。撤回个人信息同意的，记录直接删除")
+    _root_option(parser)
+
+
+def _problem_lines(problems: list) -> str:
+    from .report import text_line
+
+    return "\n".join(text_line(p) for p in problems)
+
+
+@command("withdraw", _withdraw_args)
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """志愿者退出：在记录中写明“状态: 已退出”、退出日期和退出原因（由本单位在合并请求中提交）。
+
+    退出的记录不计入任何名单和统计，并让出本单位的名额；身份证号码仍属于此人，重新加入时把状态改回在册，
+    不要重新登记。退出原因为“撤回个人信息同意”时，记录文件直接删除，编号记入 data/retired-numbers.txt
+    永不再用，并提示办公室从提交历史中清除此人的信息。
+    """
+    from . import lifecycle
+    from .codelists import CONSENT_WITHDRAWN
+    from .errors import NoSuchRecord, SettingsInvalid
+    from .reader import masked
+
+    root = resolve_root(args.root)
+    today = _today_or_stop()
+    purge = args.reason == CONSENT_WITHDRAWN
+    if args.date is None and not purge:
+        raise Stop(EXIT_USAGE, "请用 --date 写明退出日期，如 --date 2026-11-01。")
+    try:
+        done = lifecycle.withdraw(root, args.record_id, args.reason, args.date, today)
+    except NoSuchRecord as exc:
+        raise _no_record_stop(args.record_id, exc) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except lifecycle.AlreadyWithdrawn as exc:
+        raise Stop(EXIT_USAGE, f"记录 {args.record_id} 已经是已退出，不需要再退出。") from exc
+    except lifecycle.RecordHasErrors as exc:
+        print(_problem_lines(exc.problems))
+        print(f"记录 {args.record_id} 有 {len(exc.problems)} 个错误，没有修改；请改正后再运行。")
+        return EXIT_PROBLEMS
+    if not done.purged:
+        print(f"已把 {done.rel} 改为已退出（退出日期 {args.date}，退出原因 {args.reason}）。\n"
+              "请提交合并请求；合并后此人不再计入名单和统计，本单位让出一个名额。")
+        return EXIT_OK
+    shown = masked(done.id_number) if done.id_number else "（记录中没有可读的身份证号码）"
+    print("\n".join([
+        f"此人已撤回个人信息同意：已删除 {done.rel}，编号 {done.record_id} 已记入 {lifecycle.RETIRED_FILE}，永不再用。",
+        "接下来（《个人信息保护法》第四十七条：撤回同意后应当删除）：",
+        f"1. 提交合并请求（包括删除的记录文件和 {lifecycle.RETIRED_FILE}），合并后此人不再出现在任何名单中。",
+        f"2. 提交历史中仍有此人的信息。请办公室运行 pingan history 此人的身份证号码（{shown}，完整号码见原登记表），"
+        "列出仍含有它的全部提交。",
+        "3. 办公室按 docs/guides/office.md 中“彻底删除”的步骤改写提交历史，再运行 pingan history 确认已没有提交含有它。",
+        "4. 销毁本单位保存的纸质登记表和名单中此人的信息。",
+    ]))
+    return EXIT_OK
+
+
+def _no_record_stop(record_id: str, exc: Exception) -> Stop:
+    rel = getattr(exc, "rel", None)
+    if rel is None:
+        return Stop(EXIT_USAGE, f"编号“{record_id}”格式不对，应为“单位代码-5位数字”，如 taiyuan-00001。")
+    return Stop(EXIT_USAGE, f"找不到编号为 {record_id} 的记录（{rel}）。")
+
+
+def _transfer_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("record_id", metavar="编号", help="志愿者现在的编号，如 taiyuan-00001")
+    parser.add_argument("--to", metavar="CODE", required=True, help="接收单位的代码，如 datong")
+    _root_option(parser)
+
+
+@command("transfer", _transfer_args)
+def cmd_transfer(args: argparse.Namespace) -> int:
+    """把志愿者转到另一个招募单位（办公室操作）：在接收单位按下一个未用过的编号写入记录，“原编号”记下原来的编号，删除原文件。
+
+    个人信息一律不变；名额随之转移。接收单位名额已满时不做任何修改。
+    """
+    from . import lifecycle
+    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
+
+    root = resolve_root(args.root)
+    try:
+        moved = lifecycle.transfer(root, args.record_id, args.to, _today_or_stop())
+    except NoSuchRecord as exc:
+        raise _no_record_stop(args.record_id, exc) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.to}”的单位。") from exc
+    except lifecycle.SameUnit as exc:
+        raise Stop(EXIT_USAGE, f"记录 {args.record_id} 已经在单位 {args.to} 中。") from exc
+    except lifecycle.AlreadyWithdrawn as exc:
+        raise Stop(EXIT_USAGE, f"记录 {args.record_id} 已退出，不能转移；先恢复在册（删去退出信息）再转移。") from exc
+    except lifecycle.QuotaFull as exc:
+        print(_problem_lines(exc.problems))
+        print(f"接收单位 {args.to} 的名额已满，没有修改；请先调整名额。")
+        return EXIT_PROBLEMS
+    except lifecycle.RecordHasErrors as exc:
+        print(_problem_lines(exc.problems))
+        print(f"记录 {args.record_id} 有 {len(exc.problems)} 个错误，没有转移；请改正后再运行。")
+        return EXIT_PROBLEMS
+    print(f"已转移：{moved.old_rel} → {moved.new_rel}（新编号 {moved.new_id}，原编号 {moved.old_id}）。\n"
+          "请提交合并请求（git 会把它显示为改名）；保险变动名单中此人列为“变更”。")
+    return EXIT_OK
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:

@@ -54,6 +54,15 @@ SERVICE_ITEMS = ("交通协管", "法制宣传", "特殊人群服务", "法律�
 #: Plan, section 四 (一)–(六): the six roles.
 ROLES = ("宣传员", "信息员", "调解员", "帮教员", "治安员", "处突员")
 
+#: Lifecycle (issue 13): a record is 在册 (the default when 状态 is absent) or 已退出.
+RECORD_STATUSES = ("在册", "已退出")
+ACTIVE, WITHDRAWN = RECORD_STATUSES
+
+#: Why a volunteer left (退出原因). 撤回个人信息同意 is never written to a record: `pingan withdraw`
+#: deletes the record instead (PIPL art. 47), so a record's 退出原因 is one of the others.
+WITHDRAWAL_REASONS = ("本人申请", "不再符合条件", "联系不上", "撤回个人信息同意", "其他")
+CONSENT_WITHDRAWN = "撤回个人信息同意"
+
 #: Prefix of a free-text entry in 服务时间 / 服务项目 (plan: "其它").
 OTHER_PREFIX = "其它:"
 
@@ -163,4 +172,6 @@ CODE_LISTS: dict[str, tuple[tuple[str, ...], str]] = {
     "服务项目": (SERVICE_ITEMS, "工作方案 四"),
     "岗位": (ROLES, "工作方案 四"),
     "类别": (UNIT_CATEGORIES, "工作方案附件2"),
+    "状态": (RECORD_STATUSES, "退出与转移"),
+    "退出原因": (WITHDRAWAL_REASONS, "退出与转移"),
 }

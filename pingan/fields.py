@@ -42,5 +42,9 @@ NO_CRIMINAL_RECORD = _key("no_criminal_record")
 CONSENT_DATE = _key("consent_date")
 REGISTERED = _key("registered")
 REMARKS = _key("remarks")
+STATUS = _key("status")
+WITHDRAWN_ON = _key("withdrawn_on")
+WITHDRAWAL_REASON = _key("withdrawal_reason")
+PREVIOUS_ID = _key("previous_id")
 
 __all__ = [name for name in dir() if name.isupper()] + ["DATE_KEYS", "TEXT_KEYS"]

@@ -1,14 +1,15 @@
-"""Attachment 3, 山西省平安志愿者登记表, for one volunteer: a one-page A4 portrait workbook.
+"""Attachment 3, 山西省平安志愿者登记表: one A4 portrait page per volunteer, one sheet per form.
 
 The layout follows the plan's form: the identity block with a photo box, the
 contact block, 个人特长 and 健康状况, 服务时间 and 服务类型 as tick boxes,
 then what the record adds (服务项目, 岗位, registration details), the consent
 statement for personal information with signature and date lines, and the
 主管单位审核意见 box for the stamp. Grid of nine columns (A–I), printed on one
-A4 page.
+A4 page. Several forms go into one workbook, a sheet each, printable in one go.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +75,40 @@ class _Grid:
 
 
 def write_form(v: Volunteer, unit: Unit, path: Path) -> None:
-    """Write Attachment 3 for `v` to `path` (plain .xlsx)."""
+    """Write Attachment 3 for `v` to `path` (plain .xlsx, one sheet)."""
     book = xlsxwriter.Workbook(str(path), workbook_options())
     book.set_properties({"title": f"{TITLE}（{v.record_id}）", "comments": "由 pingan form 生成；含个人信息，请妥善保管。"})
-    sheet = book.add_worksheet("登记表")
-    grid = _Grid(book, sheet)
+    _form_sheet(_Grid(book, book.add_worksheet("登记表")), v, unit)
+    book.close()
+
+
+def sheet_title(record_id: str) -> str:
+    """A form's sheet name: its 编号 (Excel allows 31 characters; the number at the end is kept)."""
+    return record_id[-31:]
+
+
+def write_forms(forms: Iterable[tuple[Volunteer, Unit]], path: Path) -> int:
+    """Write one form per volunteer into one workbook at `path`, a sheet each named by 编号; returns how many."""
+    book = xlsxwriter.Workbook(str(path), workbook_options())
+    book.set_properties({"title": TITLE, "comments": "由 pingan form 生成；每张工作表一份登记表；含个人信息，请妥善保管。"})
+    grid: _Grid | None = None
+    count = 0
+    for v, unit in forms:
+        sheet = book.add_worksheet(sheet_title(v.record_id))
+        if grid is None:
+            grid = _Grid(book, sheet)
+        grid.sheet = sheet
+        _form_sheet(grid, v, unit)
+        count += 1
+    if not count:
+        book.add_worksheet("登记表").write_string(0, 0, "没有可以打印的登记表。")
+    book.close()
+    return count
+
+
+def _form_sheet(grid: _Grid, v: Volunteer, unit: Unit) -> None:
+    """Lay out one volunteer's form on the grid's sheet, with its A4 print settings."""
+    sheet = grid.sheet
     for col, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(col, col, width)
 
@@ -171,4 +201,3 @@ def write_form(v: Volunteer, unit: Unit, path: Path) -> None:
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.print_area(0, 0, row, LAST_COL)
     sheet.hide_gridlines(2)
-    book.close()

@@ -95,6 +95,15 @@ class Volunteer(BaseModel):
         alias="个人信息同意日期", description="本人书面同意处理其个人信息（含敏感个人信息）的日期，不晚于登记日期")
     registered: CalendarDate = Field(alias="登记日期", description="登记日期，不晚于今天；年龄按此日计算")
     remarks: str | None = Field(None, alias="备注", min_length=1, max_length=500)
+    status: _codes(cl.RECORD_STATUSES) | None = Field(  # type: ignore[valid-type]
+        None, alias="状态", description="在册或已退出；不填即在册。已退出的记录不计入任何名单和统计，并让出名额")
+    withdrawn_on: CalendarDate | None = Field(
+        None, alias="退出日期", description="状态为已退出时必填，否则不填；不早于登记日期，不晚于今天")
+    withdrawal_reason: _codes(cl.WITHDRAWAL_REASONS) | None = Field(  # type: ignore[valid-type]
+        None, alias="退出原因", description="状态为已退出时必填，否则不填（撤回个人信息同意的，记录直接删除）")
+    previous_id: str | None = Field(
+        None, alias="原编号", description="转移到本单位之前在原单位的编号（由 pingan transfer 填写）",
+        json_schema_extra={"pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*-[0-9]{5}$"})
 
 
 

@@ -11,7 +11,7 @@ from . import catalogue, idcard
 from .catalogue import CATALOGUE
 from .markdown_cells import escape_cell
 from .problems import ERROR, NOTICE, WARNING, Problem, Report
-from .reader import COUNTED, HAS_ERRORS, TO_VERIFY
+from .reader import COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN
 
 if TYPE_CHECKING:
     from .leak import Hit
@@ -74,7 +74,8 @@ def summary(report: Report) -> str:
     if report.tally is not None:
         t = report.tally
         line += (f"记录{COUNTED} {t[COUNTED]} 条，{TO_VERIFY} {t[TO_VERIFY]} 条（身份证号码重复），"
-                 f"{HAS_ERRORS}未计入 {t[HAS_ERRORS]} 条。")
+                 f"{HAS_ERRORS}未计入 {t[HAS_ERRORS]} 条")
+        line += f"，{WITHDRAWN} {t[WITHDRAWN]} 条（不计入，已让出名额）。" if t.get(WITHDRAWN) else "。"
     return line
 
 

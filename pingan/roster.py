@@ -23,7 +23,7 @@ from .dates import age_on
 from .errors import UnknownUnit
 from .insurance_changes import INSURANCE_COLUMNS, insurance_row, insured_at
 from .model import Province, Unit, Volunteer
-from .reader import TO_VERIFY, Repository, Verdict
+from .reader import TO_VERIFY, WITHDRAWN, Repository, Verdict
 
 PROVINCE_ROSTER = "全省青年平安志愿者名单汇总表.xlsx"
 INSURANCE_LIST = "保险名单.xlsx"
@@ -181,6 +181,8 @@ class Progress:
     left_out: int = 0
     registered_later: int = 0
     to_verify: int = 0
+    #: Volunteers who left (状态 已退出): listed nowhere, counted against no quota.
+    withdrawn: int = 0
     max_age: int = 45
 
     @property
@@ -195,6 +197,7 @@ class Progress:
         self.left_out += other.left_out
         self.registered_later += other.registered_later
         self.to_verify += other.to_verify
+        self.withdrawn += other.withdrawn
 
     def count(self, v: Volunteer, overage: bool) -> None:
         self.registered[v.unit] += 1
@@ -255,6 +258,8 @@ def write_progress(book: Any, sheet: Any, styles: _Styles, units: Sequence[Unit]
                      "核实前不计入名额。")
     if progress.registered_later:
         notes.append(f"有 {progress.registered_later} 条记录的登记日期晚于名单日期，未列入。")
+    if progress.withdrawn:
+        notes.append(f"有 {progress.withdrawn} 名志愿者已退出，不列入名单，不占名额。")
     for note in notes:
         sheet.write_string(row, 0, note, styles.note)
         row += 1
@@ -288,7 +293,7 @@ class RosterWorkbook:
         self.units, self.province, self.as_of = list(units), province, as_of
         self.whose = "全省" if summary else title.removesuffix("青年平安志愿者名单")
         self.unit_names = {unit.code: unit.name for unit in self.units}
-        self.left_out = self.registered_later = 0
+        self.left_out = self.registered_later = self.withdrawn = 0
         self.max_age = province.rules.max_age
         note = (f"名单日期：{as_of.isoformat()}　　年龄按名单日期计算；黄色底纹：已超过 {self.max_age} 周岁"
                 "（年龄条件按登记日期判断，仍列入名单，由办公室决定）")
@@ -322,6 +327,7 @@ class RosterWorkbook:
 
     def close(self) -> Progress:
         self.progress.left_out, self.progress.registered_later = self.left_out, self.registered_later
+        self.progress.withdrawn = self.withdrawn
         for sheet in ([self.all] if self.all else []) + list(self.by_unit.values()) + [self.pending]:
             sheet.close()
         total = self.province.total_quota if self.all is not None else None
@@ -359,17 +365,29 @@ class InsuranceChange:
     note: str = ""
 
 
-def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[InsuranceChange]:
-    """Compare two {编号: insurance_row} maps: additions, removals, and changed details, in 编号 order."""
+def insurance_changes(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]],
+                      previous: dict[str, str] | None = None, left: dict[str, str] | None = None,
+                      ) -> list[InsuranceChange]:
+    """Compare two {编号: insurance_row} maps: additions, removals, and changed details, in 编号 order.
+
+    `previous` maps a 编号 of `after` to its 原编号: a person transferred to
+    another unit is one 变更 (原编号 and 原单位 in the note), not a removal and
+    an addition. `left` maps a removed 编号 to why (a withdrawal), noted on its 减少 line.
+    """
+    moved = {new_id: old_id for new_id, old_id in (previous or {}).items()
+             if old_id in before and old_id not in after and new_id in after and new_id not in before}
+    moved_away = set(moved.values())
     changes = []
     for record_id in sorted(before.keys() | after.keys()):
-        old, new = before.get(record_id), after.get(record_id)
+        if record_id in moved_away:
+            continue  # listed once, at the number the person has now
+        old, new = before.get(moved.get(record_id, record_id)), after.get(record_id)
         if old == new:
             continue
         if old is None:
             changes.append(InsuranceChange("新增", new))  # type: ignore[arg-type]
         elif new is None:
-            changes.append(InsuranceChange("减少", old))
+            changes.append(InsuranceChange("减少", old, (left or {}).get(record_id, "")))
         else:
             changed = [f"原{column}：{_shown(old[i])}" for i, column in enumerate(INSURANCE_COLUMNS)
                        if old[i] != new[i]]
@@ -437,11 +455,17 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
             books = {"": RosterWorkbook(work / PROVINCE_ROSTER, ordered, province, as_of)}
             insurance = InsuranceWorkbook(work / INSURANCE_LIST, all_units, as_of)
         insured: dict[str, tuple[Any, ...]] = {}
+        previous: dict[str, str] = {}
+        left: dict[str, str] = {}
         with repo.verdicts() as verdicts:
             for verdict in verdicts:
                 book = books.get(verdict.entry.unit if chosen else "")
                 if book is None:
                     continue
+                if verdict.status == WITHDRAWN and since is not None:
+                    gone = repo.volunteer(verdict)
+                    if gone is not None:
+                        left[gone.record_id] = f"已退出：{_shown(gone.withdrawn_on)}，{gone.withdrawal_reason}"
                 v = _listed(repo, verdict, book, as_of)
                 if v is None:
                     continue
@@ -449,6 +473,8 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
                     insurance.add(v)
                 if since is not None:
                     insured[v.record_id] = insurance_row(v, all_units[v.unit].name)
+                    if v.previous_id:
+                        previous[v.record_id] = v.previous_id
         progress = Progress(max_age=province.rules.max_age)
         written: list[Path] = []
         for book in books.values():
@@ -464,7 +490,7 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
                 names = {unit.name for unit in chosen}
                 before = {k: row for k, row in before.items() if row[5] in names}
             name = INSURANCE_CHANGES if not chosen else f"{safe_file_part('、'.join(u.name for u in chosen))}{INSURANCE_CHANGES}"
-            changes = write_insurance_changes(work / name, insurance_changes(before, insured), since, as_of)
+            changes = write_insurance_changes(work / name, insurance_changes(before, insured, previous, left), since, as_of)
             written.append(work / name)
         final = []
         for path in written:
@@ -474,7 +500,11 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
 
 
 def _listed(repo: Repository, verdict: Verdict, book: RosterWorkbook, as_of: date) -> Volunteer | None:
-    """Put one record where the policy says (roster, 待核实, or only counted as left out); the listed Volunteer."""
+    """Put one record where the policy says (roster, 待核实, or only counted as left out or withdrawn); the listed
+    Volunteer."""
+    if verdict.status == WITHDRAWN:
+        book.withdrawn += 1
+        return None
     if verdict.status == TO_VERIFY:
         pending = repo.volunteer(verdict)
         if pending is None:

@@ -33,7 +33,7 @@ from . import codelists as cl
 from . import fields as f
 from .dates import age_on
 from .model import Province, Unit
-from .reader import Verdict
+from .reader import WITHDRAWN, Verdict
 
 LESS_THAN_TEN = "<10"
 AT_LEAST_TEN = "≥10"
@@ -113,7 +113,10 @@ def shanxi_cities() -> tuple[str, ...]:
 
 @dataclass
 class People:
-    """Everyone counted, the name digests of every record (for the story check), and who is not counted."""
+    """Everyone counted, the name digests of every record (for the story check), and who is held back.
+
+    `not_counted` counts records held back by errors or duplicates; withdrawn volunteers are not among them.
+    """
 
     people: list[Person] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
@@ -128,7 +131,7 @@ def count_people(verdicts: Iterable[Verdict]) -> People:
             found.names.add(verdict.facts.name_digest)
         if verdict.counts:
             found.people.append(person(verdict))
-        else:
+        elif verdict.status != WITHDRAWN:  # a volunteer who left is no longer one: not a record held back
             found.not_counted[verdict.status] += 1
     return found
 

@@ -1,7 +1,8 @@
 """One policy for what counts: validate's tally, the site's exact figures and every roster sheet agree.
 
 A synthetic repository gets one bad record of every error family, a person
-registered in two units, a `.yml` file and a file outside any unit folder.
+registered in two units, a `.yml` file, a file outside any unit folder, a
+volunteer who left (已退出) and one transferred from another unit (原编号).
 Only exact figures are compared (unit counts and totals), never the
 protected statistics.
 """
@@ -18,7 +19,7 @@ import pytest
 from conftest import valid_record
 from excel_support import demo_repo, write_record
 from pingan import idcard, roster, site
-from pingan.reader import COUNTED, HAS_ERRORS, TO_VERIFY, Repository
+from pingan.reader import COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN, Repository
 from pingan.validate import validate
 
 AS_OF = date(2026, 11, 29)
@@ -53,6 +54,8 @@ def planted(tmp_path: Path) -> Path:
     }
     for record in bad.values():
         write_record(root, record)
+    write_record(root, person(30, 状态="已退出", 退出日期=date(2025, 3, 1), 退出原因="本人申请"))  # left: counted nowhere
+    write_record(root, {**person(31), "编号": "datong-00931", "招募单位": "datong", "原编号": "taiyuan-00831"})  # moved
     twin = person(20)  # the same person registered by taiyuan and by datong
     write_record(root, twin)
     write_record(root, {**twin, "编号": "datong-00900", "招募单位": "datong", "所在地区": "大同市平城区"})
@@ -83,7 +86,7 @@ def test_every_bad_record_is_reported_and_none_counts(repo_root: Path, monkeypat
     families = {p.code.rstrip("0123456789") for p in report.problems if p.level == "错误"}
     assert {"ID", "CON", "AGE", "RES", "CL", "PHN", "NAM", "REC", "IND", "QQ", "DAT", "ARE", "DUP", "YML",
             "PLC"} <= families
-    assert report.tally == {COUNTED: 60, TO_VERIFY: 2, HAS_ERRORS: 13}
+    assert report.tally == {COUNTED: 61, TO_VERIFY: 2, HAS_ERRORS: 13, WITHDRAWN: 1}
 
 
 def test_validate_site_and_rosters_agree(repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,4 +111,7 @@ def test_validate_site_and_rosters_agree(repo_root: Path, tmp_path: Path, monkey
     pending = sheet_rows(book, roster.TO_VERIFY_SHEET)
     assert len(pending) == tally[TO_VERIFY] and {row[0] for row in pending} == {"taiyuan-00820", "datong-00900"}
     assert built.progress.left_out == tally[HAS_ERRORS] and built.progress.to_verify == tally[TO_VERIFY]
+    assert built.progress.withdrawn == tally[WITHDRAWN] == 1
+    assert "taiyuan-00830" not in {row[0] for row in sheet_rows(book, roster.SUMMARY_SHEET)}
+    assert "datong-00931" in {row[0] for row in sheet_rows(book, "大同市")}
     assert Counter(dict(built.progress.registered)) == Counter(published)

@@ -24,7 +24,17 @@ from .past import (
     settings_at,
     target_branch,
 )
-from .repository import COUNTED, HAS_ERRORS, STATUSES, TO_VERIFY, Repository, Verdict, Verdicts, tracked_caches
+from .repository import (
+    COUNTED,
+    HAS_ERRORS,
+    STATUSES,
+    TO_VERIFY,
+    WITHDRAWN,
+    Repository,
+    Verdict,
+    Verdicts,
+    tracked_caches,
+)
 from .settings_files import Settings, load_settings
 
 __all__ = [
@@ -32,5 +42,5 @@ __all__ = [
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
     "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "record_paths_ever", "repository_at",
     "settings_at", "tracked_caches",
-    "target_branch", "touched",
+    "target_branch", "touched", "WITHDRAWN",
 ]

@@ -33,7 +33,7 @@ from ..loader import Loaded
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
-FORMAT = 4
+FORMAT = 5
 #: A file changed this close to the moment it is read could change again within the same time
 #: stamp; its signature is not trusted (git's "racily clean" entries).
 RACY_NS = 2_000_000_000

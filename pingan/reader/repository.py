@@ -8,7 +8,13 @@ and repository rules, as `pingan validate` runs them without a pull request):
 * 待核实 — its only errors say that another file holds the same ID number
   (DUP001): it counts nowhere until the office resolves the duplicate, and
   the roster lists it on a 待核实 sheet;
-* 有错误 — any other error: it counts nowhere and is reported.
+* 有错误 — any other error: it counts nowhere and is reported;
+* 已退出 — 状态 says 已退出 and it has no other error: the volunteer has left.
+  It counts nowhere (figures, rosters, insurance lists, statistics) and is
+  not an error; it frees its unit's quota. Its ID number still belongs to
+  the person, so a new registration of them is a duplicate (DUP001): the
+  unit reinstates the record (状态 back to 在册) instead. A withdrawn record
+  that shares its ID number is 已退出, not 待核实 (the new record is 待核实).
 
 A file that is not where records belong (a `.yml` file, a file outside a unit
 folder) is not a record at all: it is a placement problem and nobody counts it.
@@ -47,8 +53,10 @@ def tracked_caches(root: Path) -> list[str]:
         return []  # not a git repository: nothing is tracked
     return sorted(path for path in out.split("\0") if path)
 
-COUNTED, HAS_ERRORS, TO_VERIFY = "计入", "有错误", "待核实"
-STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS)
+COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN = "计入", "有错误", "待核实", "已退出"
+STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS, WITHDRAWN)
+#: Always in a tally; the others only when some record has them (older reports had these three only).
+TALLIED = (COUNTED, TO_VERIFY, HAS_ERRORS)
 #: The error that puts a record on the 待核实 list rather than among the errors.
 DUPLICATE_ID = "DUP001"
 
@@ -96,15 +104,16 @@ class Verdicts:
         errors, duplicates = self.errors, self.duplicates
         for stored in self.index.records():
             rel = stored.entry.rel
-            yield Verdict(stored, HAS_ERRORS if rel in errors else TO_VERIFY if rel in duplicates else COUNTED)
+            yield Verdict(stored, HAS_ERRORS if rel in errors else WITHDRAWN if stored.entry.withdrawn
+                          else TO_VERIFY if rel in duplicates else COUNTED)
 
     def of_unit(self, unit: str) -> Iterator[Verdict]:
         return (v for v in self if v.entry.unit == unit)
 
     def tally(self) -> dict[str, int]:
-        """How many records have each status."""
+        """How many records have each status (计入, 待核实 and 有错误 always; 已退出 when there are any)."""
         found = Counter(v.status for v in self)
-        return {status: found.get(status, 0) for status in STATUSES}
+        return {status: found.get(status, 0) for status in STATUSES if status in TALLIED or found.get(status)}
 
 
 @dataclass
@@ -221,4 +230,4 @@ class Repository:
         return check_repository(entries, RepoContext(units, province, recent))
 
 
-__all__ = ["COUNTED", "HAS_ERRORS", "STATUSES", "TO_VERIFY", "Repository", "Verdict", "Verdicts"]
+__all__ = ["COUNTED", "HAS_ERRORS", "STATUSES", "TO_VERIFY", "WITHDRAWN", "Repository", "Verdict", "Verdicts"]

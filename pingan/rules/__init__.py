@@ -4,7 +4,11 @@ from __future__ import annotations
 from ..loader import Loaded
 from ..problems import ERROR, Problem
 from .context import Context, RecordView
-from .record import RECORD_RULES
+from .lifecycle import LIFECYCLE_RULES
+from .record import RECORD_RULES as _RECORD_RULES
+
+#: Every record rule in order: the rules of one file (record.py), then the lifecycle's (lifecycle.py).
+RECORD_RULES = _RECORD_RULES + LIFECYCLE_RULES
 
 
 def blocks(problem: Problem) -> bool:

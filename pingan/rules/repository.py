@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import catalogue, idcard, settings
+from .. import catalogue, codelists, idcard, settings
 from .. import fields as f
 from ..catalogue import Verbatim
 from ..model import Province, Unit
@@ -46,6 +46,8 @@ class Entry(NamedTuple):
     id_line: int
     id_col: int
     person: str
+    #: 状态 as written ("" when absent or unreadable): a withdrawn record (已退出) frees its unit's quota.
+    status: str = ""
 
     @classmethod
     def of(cls, rel: str, data: dict[str, Any] | None, id_at: tuple[int | None, int | None]) -> Entry:
@@ -58,8 +60,15 @@ class Entry(NamedTuple):
         record_id = given if isinstance(given, str) else stem
         registered = data.get(f.REGISTERED)
         person = [data.get(key) for key in (f.NAME, f.BIRTH_DATE, f.MOBILE)]
+        status = data.get(f.STATUS)
         return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
-                   id_at[0] or 0, id_at[1] or 0, _person_key(person) if all(v is not None for v in person) else "")
+                   id_at[0] or 0, id_at[1] or 0, _person_key(person) if all(v is not None for v in person) else "",
+                   status if isinstance(status, str) else "")
+
+    @property
+    def withdrawn(self) -> bool:
+        """状态 is 已退出: the record counts against no quota (its ID number still belongs to the person)."""
+        return self.status == codelists.WITHDRAWN
 
 
 def _person_key(values: list[Any]) -> str:
@@ -105,12 +114,12 @@ def _latest(entries: Iterable[Entry], count: int, ctx: RepoContext) -> list[str]
 # --- the rules ------------------------------------------------------------------------------
 
 def unit_quotas(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
-    """Each unit has at most its 名额 records."""
-    counts = Counter(entry.unit for entry in index)
+    """Each unit has at most its 名额 records on the roll (a withdrawn record frees its place)."""
+    counts = Counter(entry.unit for entry in index if not entry.withdrawn)
     for code, unit in sorted(ctx.units.items()):
         over = counts[code] - unit.quota
         if over > 0:
-            beyond = _latest((e for e in index if e.unit == code), over, ctx)
+            beyond = _latest((e for e in index if e.unit == code and not e.withdrawn), over, ctx)
             unit_file = f"{settings.UNITS_DIR}/{code}.yaml"
             yield _involving(catalogue.make(
                 "QUO001", unit_file, "名额", unit_name=unit.name, unit=code, quota=unit.quota,
@@ -118,14 +127,14 @@ def unit_quotas(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
 
 
 def province_quota(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]:
-    """All records together stay within 总名额, and the units' quotas add up to it."""
+    """All records on the roll together stay within 总名额, and the units' quotas add up to it."""
     if ctx.province is None:
         return
     total = ctx.province.total_quota
-    count = sum(1 for e in index if e.unit in ctx.units)
+    count = sum(1 for e in index if e.unit in ctx.units and not e.withdrawn)
     over = count - total
     if over > 0:
-        beyond = _latest((e for e in index if e.unit in ctx.units), over, ctx)
+        beyond = _latest((e for e in index if e.unit in ctx.units and not e.withdrawn), over, ctx)
         yield _involving(catalogue.make("QUO002", settings.PROVINCE_FILE, "总名额", quota=total,
                                         count=count, over=over, files=_file_list(beyond)), beyond)
     quotas = sum(unit.quota for unit in ctx.units.values())
@@ -200,6 +209,9 @@ def duplicate_ids(index: Iterable[Entry], ctx: RepoContext) -> Iterator[Problem]
 
     Every copy's problem involves the whole group (one shared set), so a
     sheet of thousands of rows with one ID number stays linear.
+
+    Withdrawn records take part: the person stays unique, and a unit reinstates
+    a returning volunteer (状态 back to 在册) instead of registering them again.
     """
     for group in _groups(index, "id_number"):
         arranged = _Group(group, ctx)
