@@ -38,6 +38,8 @@ demo: venv  ## 用 30000 条虚构记录走完整流程：校验、加密名单�
 	$(BIN)/pingan validate --root $(DEMO)/repo > $(DEMO)/validate.txt; status=$$?; tail -n 1 $(DEMO)/validate.txt; exit $$status
 	@echo "演示数据仓库：$(DEMO)/repo（全部为虚构数据）"
 	@echo "校验结果：    $(DEMO)/validate.txt"
+	$(BIN)/pingan release --root $(DEMO)/repo > $(DEMO)/release.txt; status=$$?; tail -n 1 $(DEMO)/release.txt; exit $$status
+	@echo "分项统计发布：$(DEMO)/repo/data/releases/（每期一个文件，加噪后的数字，发布后不再改动）"
 	PINGAN_DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/pingan roster --root $(DEMO)/repo --out $(DEMO)/rosters --password-env PINGAN_DEMO_PASSWORD > $(DEMO)/rosters.txt
 	@echo "Excel 名单：  $(DEMO)/rosters/（已加密，演示密码：$(DEMO_PASSWORD)）"
 	$(BIN)/pingan site --root $(DEMO)/repo --out $(DEMO)/site --stories demo/stories > $(DEMO)/site.txt

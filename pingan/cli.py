@@ -280,6 +280,21 @@ def _demo_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", metavar="N", type=int, default=30000, help="记录数（默认 30000）")
     parser.add_argument("--seed", metavar="S", type=int, default=0, help="随机种子（默认 0）；同一种子生成的文件完全相同")
     parser.add_argument("--git", action="store_true", help="生成后初始化 git 仓库并提交一次")
+    parser.add_argument("--registered-until", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="登记日期从 2014-10-08 起均匀分布到这一天（如 2026-06-30）；默认大多在 2014 年 11、12 月，"
+                             "其余到 2016 年底")
+    parser.add_argument("--unit-count", metavar="UNIT=N", action="append", default=[],
+                        help="这个单位恰好生成 N 条记录（如 --unit-count taiyuan=1），可重复；其余记录按名额分给其他单位")
+
+
+def _unit_counts(values: list[str]) -> dict[str, int]:
+    found = {}
+    for value in values:
+        code, sep, number = value.partition("=")
+        if not sep or not number.isdigit():
+            raise Stop(EXIT_USAGE, f"--unit-count 应写作 单位代码=人数，如 taiyuan=9，实际为“{value}”。")
+        found[code.strip()] = int(number)
+    return found
 
 
 @command("demo-data", _demo_args)
@@ -291,10 +306,13 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         raise Stop(EXIT_USAGE, "--count 不能为负数。")
     root = resolve_root(args.root)
     out = Path(args.out)
+    counts = _unit_counts(args.unit_count)
     try:
-        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed))
+        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed, args.registered_until, counts))
     except demo.OutputNotEmpty as exc:
         raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的；请指定一个不存在或空的文件夹。") from exc
+    except demo.BadDemoOption as exc:
+        raise Stop(EXIT_USAGE, f"演示数据的选项有误：没有单位“{exc}”，或 --registered-until 早于 2014-10-08。") from exc
     if args.git:
         demo.commit(out)
     print(f"已在 {out} 生成 {written} 条虚构的志愿者记录。")
@@ -745,8 +763,8 @@ def _site_sources(root: Path, sources: str | None) -> Path:
 
 @command("site", _site_args)
 def cmd_site(args: argparse.Namespace) -> int:
-    """生成公开网站：先由记录生成匿名统计等数据页，再运行 mkdocs build --strict。"""
-    from . import report, site
+    """生成公开网站：先发布到期的分项统计（同 pingan release），再生成数据页，最后运行 mkdocs build --strict。"""
+    from . import releases, report, site
     from .errors import SettingsInvalid
     from .problems import Report
 
@@ -777,7 +795,12 @@ def cmd_site(args: argparse.Namespace) -> int:
     except site.MkdocsFailed as exc:
         print(exc.log, file=sys.stderr)
         raise Stop(EXIT_CANNOT_CONTINUE, "mkdocs 构建失败（见上面的输出，常见原因是页面中的链接或锚点写错）。") from exc
+    except releases.ReleaseInvalid as exc:
+        raise _release_stop(exc) from exc
     st = generated.statistics
+    if generated.made:
+        print(f"已发布到期的分项统计 {len(generated.made)} 期（{generated.made[0].period.label} 至 "
+              f"{generated.made[-1].period.label}），写入 {releases.RELEASES_DIR}/；请提交这些文件。")
     for problem in generated.story_problems:
         print(report.text_line(problem))
     left = "".join(f"，{status} {n} 条未计入" for status, n in st.not_counted.items() if n)
@@ -786,6 +809,34 @@ def cmd_site(args: argparse.Namespace) -> int:
         print(f"已生成数据页：{sources / 'docs' / site.GENERATED}")
     else:
         print(f"已生成网站：{Path(args.out)}")
+    return EXIT_OK
+
+
+def _release_stop(exc: Exception) -> Stop:
+    return Stop(EXIT_CANNOT_CONTINUE, f"统计发布文件有误，不能使用也不会被改写：{exc}。"
+                                      "发布后的文件不应修改；请从版本历史中恢复它。")
+
+
+@command("release", _root_option)
+def cmd_release(args: argparse.Namespace) -> int:
+    """发布到期的分项统计：每期只统计登记日期在本期内的记录并加入随机噪声，写入 data/releases/，已有的各期永不改写。"""
+    from . import releases
+    from .errors import SettingsInvalid
+
+    root = resolve_root(args.root)
+    today = _today_or_stop()
+    try:
+        stored, made = releases.release(root, today)
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except releases.ReleaseInvalid as exc:
+        raise _release_stop(exc) from exc
+    for r in made:
+        print(f"已发布 {r.period.label}（登记日期 {r.period.start} 至 {r.period.end}）：{releases.RELEASES_DIR}/{r.period.label}.json")
+    if made:
+        print(f"共发布 {len(made)} 期，已有 {len(stored)} 期。请提交 {releases.RELEASES_DIR}/ 中的新文件。")
+    else:
+        print(f"没有到期的统计发布（已有 {len(stored)} 期）。")
     return EXIT_OK
 
 

@@ -64,9 +64,11 @@ def allocate(total: int, quotas: dict[str, int]) -> dict[str, int]:
 class _People:
     """Draws unique, consistent synthetic people."""
 
-    def __init__(self, rng: random.Random, units: dict[str, Unit]):
+    def __init__(self, rng: random.Random, units: dict[str, Unit], until: date | None = None):
         self.rng = rng
         self.units = units
+        #: With a last registration day: registrations spread evenly from START to it (2014–2026 and so on).
+        self.until = until
         self.ids: set[str] = set()
         self.phones: set[str] = set()
         regions = [r for r in cl.shanxi_regions().values() if r.current]
@@ -108,6 +110,8 @@ class _People:
         return ethnicity, surname + given
 
     def registered(self) -> date:
+        if self.until is not None:
+            return START + timedelta(days=self.rng.randrange((self.until - START).days + 1))
         # Most registrations fall in the 组织实施 phase (2014-11/12), as the plan intends.
         if self.rng.random() < 0.6:
             return date(2014, 11, 1) + timedelta(days=self.rng.randrange(61))
@@ -182,14 +186,39 @@ class OutputNotEmpty(PinganError):
     """demo-data writes only into a missing or empty folder."""
 
 
-def generate(source: Path, out: Path, count: int, seed: int) -> Iterator[Path]:
-    """Write a synthetic repository under `out` from the units of `source`; yield written record paths."""
+class BadDemoOption(PinganError, ValueError):
+    """--unit-count names no unit, or --registered-until is before the demo's first registration day."""
+
+
+def shares_for(count: int, units: dict[str, Unit], fixed: dict[str, int]) -> dict[str, int]:
+    """Records per unit: `fixed` ones exactly, the rest of `count` shared by quota among the others."""
+    unknown = sorted(set(fixed) - set(units))
+    if unknown:
+        raise BadDemoOption(", ".join(unknown))
+    rest = max(0, count - sum(fixed.values()))
+    others = {code: unit.quota for code, unit in units.items() if code not in fixed}
+    shares = allocate(rest, others) if others and sum(others.values()) else {code: 0 for code in others}
+    return {code: fixed.get(code, shares.get(code, 0)) for code in units}
+
+
+def generate(source: Path, out: Path, count: int, seed: int, registered_until: date | None = None,
+             unit_counts: dict[str, int] | None = None) -> Iterator[Path]:
+    """Write a synthetic repository under `out` from the units of `source`; yield written record paths.
+
+    `registered_until`: registrations spread evenly from 2014-10-08 to that day
+    (default: mostly 2014-11/12, the rest until 2016); `unit_counts`: exactly
+    this many records for these units (small and skewed demos).
+    """
     from .reader import load_settings
 
+    if registered_until is not None and registered_until < START:
+        raise BadDemoOption(registered_until.isoformat())
     if out.exists() and any(out.iterdir()):
         raise OutputNotEmpty(out)
     units, province = load_settings(source).required()
-    factor = scale_for(count, province.total_quota)
+    shares = shares_for(count, units, dict(unit_counts or {}))
+    factor = max([scale_for(sum(shares.values()), province.total_quota)] +
+                 [math.ceil(n / units[code].quota) for code, n in shares.items() if units[code].quota])
     (out / settings.UNITS_DIR).mkdir(parents=True, exist_ok=True)
     province_text = (source / settings.PROVINCE_FILE).read_text(encoding="utf-8")
     (out / settings.PROVINCE_FILE).write_text(_scaled(province_text, "总名额", factor), encoding="utf-8")
@@ -197,8 +226,7 @@ def generate(source: Path, out: Path, count: int, seed: int) -> Iterator[Path]:
         text = (source / settings.UNITS_DIR / f"{code}.yaml").read_text(encoding="utf-8")
         (out / settings.UNITS_DIR / f"{code}.yaml").write_text(_scaled(text, "名额", factor), encoding="utf-8")
     rng = random.Random(seed)
-    people = _People(rng, units)
-    shares = allocate(count, {code: unit.quota for code, unit in units.items()})
+    people = _People(rng, units, registered_until)
     index = 0
     for code, n in shares.items():
         folder = out / settings.VOLUNTEERS_DIR / code

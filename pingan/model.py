@@ -165,6 +165,10 @@ class Province(BaseModel):
     backfill_days: Annotated[int, Strict()] = Field(
         90, alias="补录期限天数", ge=0,
         description="合并请求新增的记录，登记日期早于这么多天以前的（补录旧的纸质登记表），须由管理员提交")
+    release_cadence: Literal["月", "季"] = Field(
+        "季", alias="统计发布周期",
+        description="网站上的分项统计（性别、年龄段、政治面貌、民族等）每月或每季度发布一期；每期在统计期结束、"
+                    "补录期限过后发布，发布后不再改动")
     rules: RecruitmentRules = Field(alias="招募条件")
     admins: list[str] = Field(alias="管理员", description="团省委志愿者工作部的账号，可修改所有单位的记录")
     public_contacts: list[Contact] = Field(alias="公开联系人", description="工作方案公布的联系人，会显示在网站上")

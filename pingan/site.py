@@ -13,6 +13,7 @@ import csv
 import html
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from . import settings, stats
+from . import releases, settings, stats
 from .charts import painters
 from .errors import PinganError
 from .markdown_cells import escape_cell as cell
@@ -159,56 +160,112 @@ def _table_markdown(t: stats.Table) -> list[str]:
         head = f"| 单位 | {' | '.join(cell(c) for c in t.columns)} | 合计 |"
         lines = [head, "| --- |" + " ---: |" * (len(t.columns) + 1)]
         for i, row in enumerate(t.rows):
-            values = " | ".join(t.shown[("c", i, j)] for j in range(len(t.columns)))
+            values = " | ".join(str(v) for v in t.counts[i])
             lines.append(f"| {cell(row)} | {values} | {t.row_totals[i]} |")
-        totals = " | ".join(f"**{t.shown[('col', j)]}**" for j in range(len(t.columns)))
+        totals = " | ".join(f"**{t.column_total(j)}**" for j in range(len(t.columns)))
         lines.append(f"| **全省** | {totals} | **{t.total}** |")
         return lines
     lines = [f"| {cell(t.attribute)} | 人数 |", "| --- | ---: |"]
-    lines += [f"| {cell(c)} | {t.shown[('c', 0, j)]} |" for j, c in enumerate(t.columns)]
-    label = "登记人数（每人可计入多项）" if t.multi else "合计"
-    lines.append(f"| **{label}** | **{t.total}** |")
+    lines += [f"| {cell(c)} | {t.counts[0][j]} |" for j, c in enumerate(t.columns)]
+    lines.append(f"| **{stats.total_label(t)}** | **{t.total}** |")
     return lines
 
 
 def _chart_values(t: stats.Table) -> list[str]:
-    if t.two_way:
-        return [t.shown[("col", j)] for j in range(len(t.columns))]
-    return [t.shown[("c", 0, j)] for j in range(len(t.columns))]
+    return [str(t.column_total(j)) for j in range(len(t.columns))]
 
 
-RULES_TEXT = """\
-## 统计规则 {#rules}
+def _noise_sd(scale: float) -> float:
+    """Standard deviation of the discrete Laplace distribution of `scale`."""
+    t = math.exp(-1 / scale)
+    return math.sqrt(2 * t) / (1 - t)
 
-本页只公布人数，不公布任何一名志愿者的信息。为防止从统计数字认出个人：
 
-- 各单位的名额、已登记人数和全省合计是准确数字；
-- 其他表格中，1 至 9 人的数字一律显示为“<10”；
-- 如果由表中的合计和其他数字能推算出某个“<10”的实际人数，就再隐藏一个 10 人以上的数字，显示为“≥10”；
-  仍无法避免推算的，整张表不公布，显示为“—”；
-- 表格最细到“单位 × 一项情况”（如各单位的性别），其余只按全省统计；不公布县区一级的数字。
+def method_text(st: stats.Statistics, province: Province | None) -> str:
+    """The method section of the statistics page, in plain Chinese, with the parameters of the releases."""
+    cadence = province.release_cadence if province else "季"
+    every = {"月": "每月", "季": "每季度"}[cadence]
+    lag = f"{province.backfill_days} 天" if province else "补录期限"
+    per_table = releases.EPSILON_PER_TABLE
+    tables = len(stats.table_specs())
+    per_release = sorted({r.epsilon for r in st.releases}) or [round(per_table * tables, 10)]
+    eps = "、".join(f"{e:g}" for e in per_release)
+    single = _noise_sd(1 / per_table)
+    multi = _noise_sd(stats.MAX_CHOICES / per_table)
+    return f"""\
+## 统计方法 {{#rules}}
 
-图表只画出公布的准确数字；“<10”“≥10”的项目只标注文字，不画长度。年龄按登记当日的周岁计算。
+本页只公布人数，不公布任何一名志愿者的信息。网站每次更新都会重新生成；为了让任何人都无法通过比较
+前后两个版本，推算出新登记或退出的某一个人的性别、年龄段、政治面貌、民族等情况，本页的数字分两类：
+
+- **准确数字**：各单位的名额、已登记人数和全省合计（见“各单位登记进度”）。这是工作进度，不涉及个人情况，
+  每次更新都是当时的准确人数。
+- **分项统计**：性别、年龄段、文化程度、政治面貌、民族、服务类型、服务项目、岗位、所在地区和每月登记人数。
+  这些表不随每次更新变化，而是{every}发布一期：
+    - 每一期只统计**登记日期在本期内**的志愿者，所以每个人只出现在一期中；
+    - 统计期结束后再过 {lag}（补录期限）才发布，按时补录的记录也能计入；
+    - 每一期的每个人数都加入了随机噪声。噪声是整数，用开源的差分隐私计算库 OpenDP 按离散拉普拉斯分布生成，
+      典型大小（标准差）约为 {single:.0f} 人，服务项目和岗位两张多选表约为 {multi:.0f} 人；
+    - 每一期发布后就**不再改动**，以后每次生成网站都照原样公布，所以无法靠反复生成网站把噪声“平均掉”；
+      保存的只有加噪后的数字，没有任何加噪前的数字；
+    - 本页的分项表是各期相加的结果，负数记为 0；表中的合计是所列人数之和，由于噪声，
+      会与准确的登记人数略有出入；
+    - 服务项目和岗位可以多选，每人最多计入 {stats.MAX_CHOICES} 项（按表中的顺序）。
+
+**保护程度**：用差分隐私的标准衡量，每张表的隐私参数 ε = {per_table:g}，每一期全部 {tables} 张表合计 ε = {eps}；
+每个人只出现在一期中，所以对每个人而言，全部公布的数字合计也是 ε = {eps}。通俗地说：不论某人是否登记，
+看到本页全部数字的人对此人某一项情况（如政治面貌）的猜测，猜中的可能性最多变为原来的
+{math.exp(per_table):.2f} 倍（e 的 {per_table:g} 次方）；同时猜性别、政治面貌、民族三项，最多变为原来的
+{math.exp(3 * per_table):.2f} 倍。
+
+**退出和更正**：已发布的各期不因之后的退出、删除或更正而修改；分项表反映的是历年登记的志愿者，
+当前在册人数以“各单位登记进度”的准确数字为准。某一期发布之后才补录或改正的、登记日期在该期内的记录，
+不再计入分项表，只计入准确的登记人数。
+
+表格最细到“单位 × 一项情况”（如各单位的性别），其余只按全省统计；不公布县区一级的数字。
+年龄按登记当日的周岁计算。
 """
 
 
-def render_stats(st: stats.Statistics, charts: dict[str, str], csv_name: str) -> str:
+def render_releases(st: stats.Statistics, links: dict[str, tuple[str, str]], upcoming: str) -> list[str]:
+    """The archive of releases: each period with its dates and its downloads (CSV and Excel)."""
+    out = ["## 历次发布 {#releases}", ""]
+    if not st.releases:
+        return [*out, f"暂无已发布的分项统计。{upcoming}", ""]
+    out += [f"分项统计共发布 {len(st.releases)} 期，每期的数字发布后不再改动。{upcoming}", "",
+            "| 统计期 | 登记日期范围 | 发布日期 | 下载 |", "| --- | --- | --- | --- |"]
+    for r in reversed(st.releases):
+        csv_link, xlsx_link = links[r.period]
+        out.append(f"| {r.period} | {long_date(r.start)} 至 {long_date(r.end)} | {long_date(r.made)} | "
+                   f"[CSV]({csv_link}) · [Excel]({xlsx_link}) |")
+    out.append("")
+    return out
+
+
+def render_stats(st: stats.Statistics, charts: dict[str, str], csv_name: str, province: Province | None = None,
+                 links: dict[str, tuple[str, str]] | None = None, upcoming: str = "") -> str:
     """The whole statistics page (docs/generated/stats.md)."""
     out = ["# 数据统计", "", render_progress(st)]
     if not st.registered:
         out += ["暂无数据：还没有可以统计的登记记录。", ""]
-    out += [RULES_TEXT, "## 各单位登记进度 {#units}", "", *_unit_table(st), ""]
+    out += [method_text(st, province), "## 各单位登记进度 {#units}", "",
+            "本表是准确数字，每次更新网站时重新统计。", "", *_unit_table(st), ""]
+    if st.releases:
+        last = st.releases[-1]
+        out += [f"以下分项统计是已发布各期之和，统计的是登记日期在 {long_date(st.releases[0].start)} 至 "
+                f"{long_date(last.end)} 之间的志愿者（最近一期 {last.period} 发布于 {long_date(last.made)}）。"
+                "人数含随机噪声，合计与准确的登记人数略有出入。", ""]
     for t in st.tables:
         out += [f"## {t.title} {{#{t.key}}}", ""]
-        if t.withheld:
-            out += ["人数较少，为防止推算出个人情况，本表不公布分项数字。", ""]
-        elif t.key in charts:
+        if t.key in charts:
             out += [f"![{cell(t.title)}条形图，数字见下表]({charts[t.key]}){{ .pa-chart }}", ""]
         out += [*_table_markdown(t), ""]
     if sum(st.not_counted.values()):
         out += [f"另有 {sum(st.not_counted.values())} 条记录因有错误或待核实（身份证号码重复）未计入。", ""]
+    out += render_releases(st, links or {}, upcoming)
     out += ["## 下载 {#download}", "",
-            f"本页公布的全部数字（与上面的表格完全相同）：[下载 CSV 文件]({csv_name})。", ""]
+            f"本页公布的全部数字（与上面的表格完全相同）：[下载 CSV 文件]({csv_name})。"
+            "各期的数字见上面的“历次发布”。", ""]
     return "\n".join(out)
 
 
@@ -231,12 +288,27 @@ class Generated:
     names: set[str] = field(default_factory=set)
     files: list[Path] = field(default_factory=list)
     story_problems: list[Problem] = field(default_factory=list)
+    #: Releases made by this generation (stored under data/releases/ of the data repository: commit them).
+    made: list[releases.Release] = field(default_factory=list)
 
 
-def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None) -> Generated:
+RELEASES = "releases"
+
+
+def _upcoming(province: Province, today: date) -> str:
+    period, day = releases.next_due(province, today)
+    return f"下一期（{period.label}）将于 {long_date(day)} 以后发布。"
+
+
+def generate(root: Path, docs: Path, today: date | None = None, workers: int | None = None,
+             make_releases: bool = True) -> Generated:
     """Write every generated page, chart and the CSV into `docs`/generated/ from the records of `root`.
 
-    Raises SettingsInvalid when a settings file has an error: nothing trustworthy can be published then.
+    First makes every statistics release that is due (`make_releases`; written
+    to `root`/data/releases/ and never rewritten), then publishes the stored
+    releases only. Raises SettingsInvalid when a settings file has an error and
+    ReleaseInvalid when a stored release is not one: nothing trustworthy can be
+    published then.
     """
     repo = Repository(root, today or settings.today())
     units, province = repo.settings.required()
@@ -244,25 +316,35 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
     with painters(2 if workers is None else min(workers, 2)) as draw:
         with repo.verdicts(jobs=JOBS if workers is None else workers) as verdicts:
             people = stats.count_people(verdicts)
-        st = stats.compute(people.people, units, province, repo.today, dict(people.not_counted))
-        drawn = [t for t in st.tables if not t.withheld]
-        svgs = draw([(t.title, t.columns, _chart_values(t), t.key == "month") for t in drawn])
+        stored, made = releases.stored_or_made(root, people.people, units, province, repo.today, make_releases)
+        st = stats.compute(people.people, units, province, repo.today, dict(people.not_counted),
+                           releases.cumulative(stored, units), [r.note for r in stored])
+        svgs = draw([(t.title, t.columns, _chart_values(t), t.key == stats.MONTHS) for t in st.tables])
     out = docs / GENERATED
     if out.exists():
         shutil.rmtree(out)
     (out / "charts").mkdir(parents=True)
+    (out / RELEASES).mkdir()
     charts: dict[str, str] = {}
     written: list[Path] = []
-    for t, svg in zip(drawn, svgs):
+    for t, svg in zip(st.tables, svgs):
         path = out / "charts" / f"{t.key}.svg"
         path.write_text(svg, encoding="utf-8")
         charts[t.key] = f"charts/{t.key}.svg"
         written.append(path)
+    links: dict[str, tuple[str, str]] = {}
+    for release in stored:
+        name = release.period.label
+        csv_path, xlsx_path = out / RELEASES / f"{name}.csv", out / RELEASES / f"{name}.xlsx"
+        csv_path.write_text(releases.release_csv(release, units), encoding="utf-8")
+        releases.release_xlsx(release, units, xlsx_path)
+        links[name] = (f"{RELEASES}/{name}.csv", f"{RELEASES}/{name}.xlsx")
+        written += [csv_path, xlsx_path]
     csv_name = "stats.csv"
     ordered = stats.ordered_units(units)
     stories = read_stories(docs / POSTS, docs.parent)
     pages = {
-        "stats.md": render_stats(st, charts, csv_name),
+        "stats.md": render_stats(st, charts, csv_name, province, links, _upcoming(province, repo.today)),
         csv_name: render_csv(st),
         "progress.md": render_progress(st),
         "contacts.md": render_contacts(province),
@@ -275,7 +357,7 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
         path.write_text(text, encoding="utf-8")
         written.append(path)
     problems = check_stories(stories, NameDigests(people.names), site_vocabulary(docs))
-    return Generated(st, people.names, written, problems)
+    return Generated(st, people.names, written, problems, made)
 
 
 def copy_stories(folders: Iterable[Path], docs: Path) -> dict[str, str]:
