@@ -7,7 +7,7 @@ DEMO   := build/demo
 DEMO_PASSWORD := pingan-demo-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev-venv system-deps demo check lint test bench schema clean site leak-check serve ci-rosters ci-site ci-import
+.PHONY: help venv dev-venv system-deps demo check lint test ci-release bench schema clean site leak-check serve ci-rosters ci-site ci-import
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -109,7 +109,15 @@ ci-rosters: venv  ## CI：生成加密的 Excel 名单到 rosters/（日期取�
 	$(BIN)/pingan roster --out rosters --since-env ROSTER_SINCE --password-env ROSTER_PASSWORD
 
 ci-site: venv  ## CI：用本仓库的数据生成公开网站到 SITE_DIR（默认 site/；网址取自环境变量 SITE_URL）
-	$(BIN)/pingan site --root . --out "$${SITE_DIR:-site}" $${SITE_URL:+--site-url "$$SITE_URL/"}
+	$(BIN)/pingan site --root . --out "$${SITE_DIR:-site}" --no-new-releases $${SITE_URL:+--site-url "$$SITE_URL/"}
+
+ci-release: venv  ## CI（定时，办公室环境）：生成到期的分项统计发布到 data/releases/，提交并推送（发布后永不改动）
+	$(BIN)/pingan release --root .
+	git add -A data/releases
+	@if git diff --cached --quiet; then echo "没有到期的分项统计。"; else \
+	  git -c user.name="pingan release" -c user.email="pingan-release@noreply.invalid" \
+	    commit -q -m "Publish statistics releases" && \
+	  git push -q "$${PUSH_REMOTE:-origin}" "HEAD:$${PUSH_BRANCH:-main}" && echo "已提交并推送新的分项统计发布。"; fi
 
 ci-import: venv  ## CI（合并后）：把 imports/ 中的工作簿转换为记录、删除工作簿，提交并推送
 	$(BIN)/pingan import-pending --apply

@@ -750,6 +750,9 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
                         help="另外加入的事迹文件夹（如演示用的 demo/stories），可重复")
     parser.add_argument("--site-url", metavar="URL",
                         help="网站的正式地址（如 https://example.github.io/pingan/），用于 404 页面和站点地图；可不填")
+    parser.add_argument("--no-new-releases", action="store_true",
+                        help="只发布 data/releases/ 中已有的分项统计，不生成新的一期（CI 的网站作业不能提交新的一期，"
+                             "否则每次构建都会重新加噪声；新的一期由定时的 make ci-release 生成并提交）")
 
 
 def _site_sources(root: Path, sources: str | None) -> Path:
@@ -781,7 +784,8 @@ def cmd_site(args: argparse.Namespace) -> int:
         if args.prepare:
             generated = site.prepare(root, sources, stories, today)
         else:
-            generated = site.build(root, Path(args.out), sources, stories, today, site_url=args.site_url)
+            generated = site.build(root, Path(args.out), sources, stories, today, site_url=args.site_url,
+                                   make_releases=not args.no_new_releases)
     except site.BadSiteUrl as exc:
         raise Stop(EXIT_USAGE, f"--site-url 应为以 http:// 或 https:// 开头的网址，实际为“{exc}”。") from exc
     except site.NotASiteFolder as exc:

@@ -470,8 +470,13 @@ def set_site_url(config: Path, url: str) -> None:
 
 
 def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[Path] = (),
-          today: date | None = None, workers: int | None = None, site_url: str | None = None) -> Generated:
-    """Generate the data pages and build the whole site into `out` (see module docstring)."""
+          today: date | None = None, workers: int | None = None, site_url: str | None = None,
+          make_releases: bool = True) -> Generated:
+    """Generate the data pages and build the whole site into `out` (see module docstring).
+
+    `make_releases=False` publishes only the releases already stored: CI builds
+    that cannot commit a new release must not draw fresh noise on every push.
+    """
     out = out.resolve()
     check_output(out)
     src = site_sources(root, sources)
@@ -482,7 +487,7 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
             set_site_url(staging / "mkdocs.yml", site_url)
         with mkdocs_started(staging, out) as finish:
             origins = copy_stories(stories, staging / "docs")
-            generated = generate(root, staging / "docs", today, workers)
+            generated = generate(root, staging / "docs", today, workers, make_releases=make_releases)
             _named_as_written(generated, origins)
             _refuse_stories(generated)
             finish()

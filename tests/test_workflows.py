@@ -94,6 +94,8 @@ def test_secrets_live_only_in_environments_limited_to_main(path: Path) -> None:
             assert job.get("environment") == "office", f"{path.name}: job {name} uses a secret outside the office environment"
     if path.name == "validate-own-code.yml":  # the pull request's own code: no secret, no push, no write
         assert set(flow[True]) == {"pull_request"} and "secrets." not in path.read_text(encoding="utf-8")
+    elif path.name == "release.yml":  # scheduled on main only, never from a push to another branch
+        assert set(flow[True]) == {"schedule", "workflow_dispatch"}
     elif path.name != "validate.yml":
         assert flow[True]["push"]["branches"] == ["main"]
 
@@ -220,3 +222,13 @@ def test_pre_commit_hooks_call_pingan_validate() -> None:
     config = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert hooks[0]["entry"] == "pingan validate" and hooks[0]["files"] == "^data/"
     assert config["repos"][0]["hooks"][0]["entry"].endswith("pingan validate")
+
+
+def test_the_site_build_never_draws_a_new_release() -> None:
+    """A release made in the site job would not be committed: the next build would draw fresh noise to average."""
+    recipe = subprocess.run(["make", "-n", "ci-site", "-o", "venv"], capture_output=True, text=True, cwd=PROJECT,
+                            check=True).stdout
+    assert "--no-new-releases" in recipe
+    release = load(PROJECT / ".github/workflows/release.yml")
+    assert release["jobs"]["release"]["environment"] == "office"
+    assert release["jobs"]["release"]["steps"][-1]["run"] == "make ci-release"
