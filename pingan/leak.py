@@ -47,16 +47,10 @@ from . import settings as pingan_settings
 from .errors import GitUnavailable
 from .plaintext import BREAK, attributes, readable, squeezed, variants
 from .reader import Repository, load_record, load_settings
+from .stories import COMMON_WORDS, without
 
 ID, MOBILE, LANDLINE, QQ, ADDRESS, NAME = f.ID_NUMBER, f.MOBILE, f.LANDLINE, f.QQ, f.ADDRESS, f.NAME
 ADDRESS_KEY = 6
-#: Two-character names that are also ordinary words of the site: not a hit (documented in the office guide).
-COMMON_WORDS = frozenset({
-    "文明", "雷雨", "平安", "安全", "和平", "高峰", "高尚", "高兴", "高度", "金秋", "江山", "白云", "万一",
-    "于是", "常见", "方便", "方向", "时间", "任务", "关心", "成功", "通过", "包括", "周末", "周年", "周边",
-    "华夏", "司法", "项目", "章程", "全省", "全国", "向阳", "明亮", "林立", "田野", "石头", "钟声", "程度",
-    "严格", "严重", "左右", "上官", "司马", "欧阳", "诸葛", "皇甫", "令狐", "尉迟", "慕容", "高明", "马路",
-})
 #: Digit runs: digits (any width after NFKC, or Chinese numerals) with at most three separators between two.
 _SEPARATORS = r"[ \t\r\n\-.()/+·—–]{0,3}"
 _DIGIT = "[0-9〇零一二三四五六七八九]"
@@ -366,8 +360,6 @@ def find_names(text: str, names: dict[str, str], vocabulary: str = "", allowed: 
 
     Two-character names only when `short`, and never the ordinary words of COMMON_WORDS or `vocabulary`.
     """
-    from .stories import without
-
     text = without(text, {squeezed(readable(a)) for a in allowed})
     lengths = sorted({len(n) for n in names if short or len(n) >= 3})
     for width in lengths:
