@@ -272,6 +272,10 @@ CATALOGUE.update(_entries(
      ("从写出这项信息的页面或事迹中删去它（身份证号码、电话、QQ 和住址一律不公开；姓名须本人书面同意，"
       "并列入事迹的“人物”），然后重新运行 pingan site 生成网站、再运行 pingan leak-check；检查通过前不能发布。"),
      "事迹正文中写出了志愿者的手机号码"),
+    ("LEK002", ERROR, "网站中有不允许发布的文件", "不允许发布这个文件：{reason}",
+     ("网站只发布网页（.md 生成的 HTML）、CSS、JavaScript、SVG 和图片（发布时去掉拍摄信息等元数据），以及 pingan site "
+      "自己生成的统计 CSV/Excel 文件、搜索索引、sitemap 和 robots.txt。把这个文件从 docs/ 中删去；"
+      "名单、表格和压缩包一律不放在网站上。"), "docs/stories/名单.xlsx"),
 ))
 
 
