@@ -284,6 +284,8 @@ def pieces(rel: str, raw: bytes, depth: int = 0) -> Iterator[Piece]:
     short = short_names_in(rel)
     name = rel.rsplit("!", 1)[-1]
     yield Piece(name, True)
+    for part in name.split("/"):  # each folder and file name alone, and without its extension (for base64)
+        yield Piece(BREAK.join((part, part.split(".", 1)[0])), True)
     if depth > MAX_DEPTH:
         return
     if raw[:2] == b"\x1f\x8b":

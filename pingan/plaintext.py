@@ -58,7 +58,7 @@ def readable(text: str) -> str:
     text = unescaped(text)
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     if "<" in text:
-        text = _COMMENT.sub(BREAK, text)
+        text = _COMMENT.sub("", text)
         text = _INLINE_TAG.sub("", text)
         text = _TAG.sub(BREAK, text)
     return _MARKS.sub("", text)
