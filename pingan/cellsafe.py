@@ -39,3 +39,23 @@ def looks_like_formula(text: str) -> bool:
 def write_text(sheet: Any, row: int, col: int, text: str, plain: Any, quoted: Any) -> None:
     """A string cell; formula-looking text gets the quote-prefix format `quoted`."""
     sheet.write_string(row, col, text, quoted if text.startswith(FORMULA_START) else plain)
+
+
+def neutral(text: str) -> str:
+    """A CSV cell that no spreadsheet evaluates: formula-looking text gets a leading apostrophe ('=1+1)."""
+    return "'" + text if looks_like_formula(text) else text
+
+
+def neutral_csv(text: str) -> str:
+    """CSV text with every cell made `neutral` (a leading byte-order mark and the line ends kept)."""
+    import csv
+    import io
+
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    if not any(looks_like_formula(cell) for row in rows for cell in row):
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
+        [[neutral(cell) for cell in row] for row in rows])
+    return bom + out.getvalue()

@@ -796,6 +796,10 @@ def cmd_site(args: argparse.Namespace) -> int:
         for line in report.render_text(Report(files=0, problems=exc.problems)):
             print(line)
         raise Stop(EXIT_PROBLEMS, "事迹中有未取得书面同意的人物，网站没有生成。") from exc
+    except site.NotPublishable as exc:
+        for line in report.render_text(Report(files=0, problems=exc.problems)):
+            print(line)
+        raise Stop(EXIT_PROBLEMS, "docs/ 中有不允许发布的文件，网站没有生成。") from exc
     except site.MkdocsFailed as exc:
         print(exc.log, file=sys.stderr)
         raise Stop(EXIT_CANNOT_CONTINUE, "mkdocs 构建失败（见上面的输出，常见原因是页面中的链接或锚点写错）。") from exc
@@ -855,7 +859,7 @@ def _leak_args(parser: argparse.ArgumentParser) -> None:
 @command("leak-check", _leak_args)
 def cmd_leak_check(args: argparse.Namespace) -> int:
     """检查已生成的网站中有没有志愿者的身份证号码、电话、QQ、住址和姓名（发布前必须通过）。"""
-    from . import leak, report
+    from . import leak, report, site
 
     root = resolve_root(args.root)
     site_dir = Path(args.site)
@@ -865,8 +869,14 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
     for hit in hits:
         print(report.leak_line(site_dir, hit))
+    refused = site.unpublishable(site_dir)
+    for problem in refused:
+        print(report.text_line(problem))
     if hits:
         print(f"泄露检查未通过：在网站中发现 {len(hits)} 处个人信息，不能发布。")
+    if refused:
+        print(f"泄露检查未通过：网站中有 {len(refused)} 个不允许发布的文件。")
+    if hits or refused:
         return EXIT_PROBLEMS
     print(f"泄露检查通过：{site_dir} 中没有发现志愿者的个人信息。")
     return EXIT_OK

@@ -25,8 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from . import releases, settings, stats
+from . import catalogue, cellsafe, releases, settings, stats
 from .charts import painters
 from .errors import PinganError
 from .markdown_cells import escape_cell as cell
@@ -52,6 +53,14 @@ class NotASiteFolder(PinganError):
 
 class StoriesRefused(PinganError):
     """A story names someone without recorded consent: the site must not be built."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+class NotPublishable(PinganError):
+    """The built site holds files that are not on the publishing allow-list (LEK002): it must not be published."""
 
     def __init__(self, problems: list[Problem]):
         super().__init__(problems)
@@ -419,6 +428,147 @@ def check_output(out: Path) -> None:
         raise NotASiteFolder(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# What may be published: the allow-list
+
+#: Pages, styles, scripts and vector graphics (made by MkDocs from docs/ or shipped by the theme).
+PUBLISHED_TYPES = (".html", ".css", ".js", ".svg")
+#: Raster images: published re-encoded by Pillow, pixels only (no EXIF, GPS, XMP, comments or text chunks).
+RASTER_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico")
+#: Files MkDocs itself writes: the search index, the sitemap and robots.txt.
+SITE_FILES = ("search/search_index.json", "sitemap.xml", "sitemap.xml.gz", "robots.txt")
+#: The theme's source maps of its own scripts and styles.
+THEME_MAPS = ("assets/javascripts/", "assets/stylesheets/")
+#: Tables pingan writes into docs/generated/ (stats.csv …): the only spreadsheets the site offers.
+TABLE_TYPES = (".csv", ".xlsx")
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP", ".ico": "ICO"}
+_KEPT_INFO = ("transparency", "duration", "loop", "background")
+#: What Pillow reports about an image's encoding, not its content (anything else is metadata: exif, xmp, comment …).
+_STRUCTURE = frozenset({*_KEPT_INFO, "jfif", "jfif_version", "jfif_density", "jfif_unit", "dpi", "progressive",
+                        "progression", "adobe", "adobe_transform", "gamma", "aspect", "interlace", "version",
+                        "compression", "sizes", "srgb", "extension", "disposal", "blend", "bbox", "default_image"})
+
+
+def _not_allowed(out: Path, rel: str, reason: str, origin: Path | None) -> Problem:
+    file = f"docs/{rel}" if origin is not None and (origin / rel).is_file() else f"{out.as_posix()}/{rel}"
+    return catalogue.make("LEK002", file, None, reason=reason)
+
+
+def _is_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\0" not in raw
+
+
+def _image_metadata(path: Path) -> list[str] | None:
+    """What a raster image carries besides its pixels (keys), or None when it is not a readable image."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            extra = [str(key) for key in image.info if key not in _STRUCTURE]
+            if image.getexif():
+                extra.append("exif")
+            return sorted(set(extra))
+    except Exception:  # noqa: BLE001 - anything Pillow cannot read is not a publishable image
+        return None
+
+
+def _xlsx_unsafe(path: Path) -> bool:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return any(isinstance(value, str) and cellsafe.looks_like_formula(value)
+                   for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for value in row)
+    finally:
+        workbook.close()
+
+
+def unpublishable(out: Path, origin: Path | None = None) -> list[Problem]:
+    """Every file of the built site `out` that the allow-list does not let through (LEK002).
+
+    Allowed: HTML, CSS, JS and SVG that are text; raster images without metadata
+    (the build re-encodes them first); the CSV/xlsx tables under generated/ with
+    formula-neutral cells; the search index, sitemap and robots.txt; the theme's
+    source maps. `origin` is the docs/ folder the site was built from: a file
+    that came from there is named as docs/….
+    """
+    problems = []
+    for path in sorted(p for p in out.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(out).as_posix()
+        suffix = path.suffix.lower()
+        if path.is_symlink():
+            problems.append(_not_allowed(out, rel, "符号链接", origin))
+        elif rel in SITE_FILES or (rel.startswith(THEME_MAPS) and rel.endswith((".js.map", ".css.map"))):
+            continue
+        elif suffix in PUBLISHED_TYPES:
+            if not _is_text(path.read_bytes()):
+                problems.append(_not_allowed(out, rel, f"扩展名是 {suffix}，内容却不是文本", origin))
+        elif suffix in RASTER_TYPES:
+            extra = _image_metadata(path)
+            if extra is None:
+                problems.append(_not_allowed(out, rel, "无法作为图片读取", origin))
+            elif extra:
+                problems.append(_not_allowed(out, rel, f"图片带有元数据（{'、'.join(extra)}）", origin))
+        elif suffix in TABLE_TYPES and rel.startswith(f"{GENERATED}/"):
+            unsafe = (path.read_text(encoding="utf-8-sig") != cellsafe.neutral_csv(path.read_text(encoding="utf-8-sig"))
+                      if suffix == ".csv" else _xlsx_unsafe(path))
+            if unsafe:
+                problems.append(_not_allowed(out, rel, "表格中有以 = + - @ 开头、会被当作公式的单元格", origin))
+        else:
+            problems.append(_not_allowed(out, rel, f"文件类型 {suffix or '（无扩展名）'} 不在允许发布之列", origin))
+    return problems
+
+
+def reencode_image(path: Path) -> None:
+    """Rewrite a raster image with its pixels only (turned upright by its EXIF orientation first)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as opened:
+        frames = getattr(opened, "n_frames", 1)
+        image = ImageOps.exif_transpose(opened) if frames == 1 else opened
+        image.load()
+        kept = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
+        image.info = {}
+        kind = _FORMATS[path.suffix.lower()]
+        options: dict[str, Any] = dict(kept)
+        if frames > 1 and kind in ("GIF", "WEBP", "PNG"):
+            options["save_all"] = True
+        if kind == "JPEG":
+            options["quality"] = 92
+            if image.mode not in ("RGB", "L", "CMYK"):
+                image = image.convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, kind, **options)
+    path.write_bytes(buffer.getvalue())
+
+
+def publish_clean(out: Path, origin: Path | None = None) -> None:
+    """Make the built site publishable, or refuse it: raster images re-encoded, tables neutral, allow-list checked."""
+    for path in sorted(out.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        suffix = path.suffix.lower()
+        rel = path.relative_to(out).as_posix()
+        if suffix in RASTER_TYPES:
+            try:
+                reencode_image(path)
+            except Exception:  # noqa: BLE001 - reported by unpublishable as an unreadable image
+                continue
+        elif suffix == ".csv" and rel.startswith(f"{GENERATED}/"):
+            text = path.read_text(encoding="utf-8")
+            neutral = cellsafe.neutral_csv(text)
+            if neutral != text:
+                path.write_text(neutral, encoding="utf-8")
+    problems = unpublishable(out, origin)
+    if problems:
+        shutil.rmtree(out, ignore_errors=True)
+        raise NotPublishable(problems)
+
+
 @contextmanager
 def mkdocs_started(project: Path, out: Path) -> Iterator[Callable[[], str]]:
     """Start `mkdocs build --strict` of `project` into `out` now; it loads while the caller writes the pages.
@@ -491,4 +641,5 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
             _named_as_written(generated, origins)
             _refuse_stories(generated)
             finish()
+        publish_clean(out, staging / "docs")
     return generated

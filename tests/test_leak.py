@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
 import shutil
+import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
-from pingan import cli, leak
+from conftest import PROJECT, TODAY, record_file, valid_record
+from pingan import cellsafe, cli, leak, site
 from pingan.reader import Repository
 
 
@@ -115,3 +119,84 @@ def test_hits_are_reported_as_catalogue_code_lek001(demo_site: tuple[Path, Path]
     assert f"{site_copy.as_posix()}/extra.csv: 错误 [LEK001] 发现身份证号码 {masked}（记录 {canary['编号']}）" in lines
     assert all(" 错误 [LEK001] 发现" in line and canary["身份证号码"] not in line and canary["手机"] not in line
                for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The publishing allow-list (LEK002), image metadata, formula-neutral tables, and the records' past
+
+def jpeg_with_exif(description: str) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010E] = description  # ImageDescription
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_allow_list_names_every_file_it_refuses(demo_site: tuple[Path, Path], site_copy: Path) -> None:
+    assert site.unpublishable(demo_site[1]) == []
+    (site_copy / "stories/名单.xlsx").write_bytes(b"PK\x03\x04")
+    (site_copy / "assets/data.js").write_bytes(gzip.compress("李四".encode()))
+    (site_copy / "photo.jpg").write_bytes(jpeg_with_exif("taken by 18710095656"))
+    (site_copy / "generated/extra.csv").write_text("表,=HYPERLINK(\"http://x\")\n", encoding="utf-8")
+    (site_copy / "notes.txt").write_text("x", encoding="utf-8")
+    found = {(p.code, p.file.rsplit("/", 1)[-1]) for p in site.unpublishable(site_copy)}
+    assert found == {("LEK002", name) for name in ("名单.xlsx", "data.js", "photo.jpg", "extra.csv", "notes.txt")}
+
+
+def test_cli_leak_check_reports_unpublishable_files(demo_site: tuple[Path, Path], site_copy: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    root, _ = demo_site
+    (site_copy / "roster.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    assert cli.main(["leak-check", "--root", str(root), "--stories", str(PROJECT / "demo/stories"),
+                     "--site", str(site_copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"{site_copy.as_posix()}/roster.zip: 错误 [LEK002] 不允许发布这个文件：文件类型 .zip 不在允许发布之列" in out
+
+
+def test_build_reencodes_images_and_refuses_other_files(repo: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for part in site.SOURCE_PARTS:
+        src = PROJECT / part
+        (shutil.copytree(src, sources / part) if src.is_dir() else shutil.copy(src, sources / part))
+    (sources / "docs/assets/photo.jpg").write_bytes(jpeg_with_exif("王建国 13812345678"))
+    out = tmp_path / "out"
+    site.build(repo, out, sources, today=date.fromisoformat(TODAY))
+    with Image.open(out / "assets/photo.jpg") as image:
+        assert not image.getexif() and "exif" not in image.info and image.size == (4, 4)
+    (sources / "docs/assets/名单.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(site.NotPublishable) as refused:
+        site.build(repo, out, sources, today=date.fromisoformat(TODAY))
+    assert [(p.code, p.file) for p in refused.value.problems] == [("LEK002", "docs/assets/名单.xlsx")]
+
+
+def test_csv_cells_are_formula_neutral() -> None:
+    text = "\ufeff表,行,列,人数\n单位,=HYPERLINK(\"http://x\"),+1,@SUM(A1)\n"
+    assert cellsafe.neutral_csv(text) == "\ufeff表,行,列,人数\n单位,\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'@SUM(A1)\n"
+    assert cellsafe.neutral_csv("a,b\n") == "a,b\n"
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x"}
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+def test_a_deleted_record_is_still_protected(repo: Path) -> None:
+    rel, text = record_file(valid_record(姓名="石强涵", 手机="18710095656"))
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "add")
+    git(repo, "rm", "-q", rel)
+    git(repo, "commit", "-qm", "delete")
+    assert leak.record_blobs(repo)
+    secrets = leak.secrets_of(repo)
+    assert secrets.names == {"石强涵": "taiyuan-00001"}
+    assert secrets.numbers["18710095656"] == (leak.MOBILE, "taiyuan-00001")
+    assert secrets.numbers["140121199001011019"] == (leak.ID, "taiyuan-00001")

@@ -249,6 +249,42 @@ def test_a_volunteer_name_inside_a_listed_name_is_not_another_person(tmp_path: P
                           {"郭一", "郭一鸣"}) == []
 
 
+@pytest.mark.parametrize("written", ["王**建国**", "王<b>建</b>国", "王建&#22269;", "王建&amp;#22269;", "王\u2060建国",
+                                     "王 建 国", "王\u3000建\u200b国", "%E7%8E%8B%E5%BB%BA%E5%9B%BD",
+                                     "546L5bu65Zu9", '<img alt="王建国" src="a.png">'])
+def test_an_unlisted_name_is_found_however_it_is_written(tmp_path: Path, written: str) -> None:
+    found = story_problems(tmp_path, "  - 姓名: 林晓岚\n    同意公开日期: 2015-05-10", f"林晓岚和{written}在路口服务。",
+                           {"林晓岚", "王建国"})
+    assert [code for code, _ in found] == ["STY006"]
+
+
+def test_an_unlisted_name_in_the_front_matter_is_found(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "x.md").write_text("---\ndate: 2015-05-20\ntitle: 王建国的一天\ndescription: 记王 建国\n---\n\n正文\n",
+                                encoding="utf-8")
+    assert [p.code for p in check_stories(read_stories(posts), {"王建国"})] == ["STY006"]
+
+
+@pytest.mark.parametrize("body", ["<script>alert(1)</script>", "<iframe src='https://example.com'></iframe>",
+                                  '<img src="a.png" onerror="alert(1)">', "[点我](javascript:alert(1))",
+                                  "<SCRIPT src=//example.com/x.js></SCRIPT>", '<embed src="x.swf">'])
+def test_a_story_cannot_publish_active_content(tmp_path: Path, body: str) -> None:
+    codes = [code for code, _ in story_problems(tmp_path, "  []", body)]
+    assert codes and set(codes) == {"STY007"}
+
+
+@pytest.mark.parametrize("form", ['<form action="https://example.com/collect" method="post">',
+                                  "<form method=post action=//example.com/c>",
+                                  '<form><button formaction="http://example.com/x">提交</button></form>'])
+def test_a_story_form_cannot_post_to_another_site(tmp_path: Path, form: str) -> None:
+    assert [code for code, _ in story_problems(tmp_path, "  []", form + "姓名<input name=n></form>")] == ["STY008"]
+
+
+def test_a_story_form_posting_to_the_site_itself_is_allowed(tmp_path: Path) -> None:
+    assert story_problems(tmp_path, "  []", '<form action="../join/">报名</form>') == []
+
+
 def test_build_refuses_a_story_without_consent(repo: Path, tmp_path: Path) -> None:
     extra = tmp_path / "stories"
     extra.mkdir()
