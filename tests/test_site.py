@@ -109,9 +109,9 @@ def test_painters_draw_what_bar_chart_draws_and_hand_back_failures() -> None:
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     specs = [("性别", ["男", "女"], ["120", "<10"], False), ("每月登记人数", ["2014-11"], ["30"], True)]
     with painters(2) as draw:
-        assert draw(specs) == [bar_chart(t, labels, shown, vertical=v) for t, labels, shown, v in specs]
-    with pytest.raises(AttributeError), painters(2) as draw:
-        draw([("坏图", ["男"], [None], False)])  # a shown value that is not text
+        assert draw(specs) == [bar_chart(t, labels, shown, time=v) for t, labels, shown, v in specs]
+    with pytest.raises(TypeError), painters(2) as draw:
+        draw([("坏图", None, ["1"], False)])  # type: ignore[list-item]  # labels that are not a list
     with pytest.raises(KeyError), painters(2):
         raise KeyError("the caller failed before drawing")
     assert new_children(before) == []
