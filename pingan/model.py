@@ -172,6 +172,14 @@ class Province(BaseModel):
     rules: RecruitmentRules = Field(alias="招募条件")
     admins: list[str] = Field(alias="管理员", description="团省委志愿者工作部的账号，可修改所有单位的记录")
     public_contacts: list[Contact] = Field(alias="公开联系人", description="工作方案公布的联系人，会显示在网站上")
+    organiser: str | None = Field(
+        None, alias="主办单位", max_length=50,
+        description="网站页眉和页脚显示的主办单位，如 共青团山西省委；不填则不显示")
+    icp_filing: str | None = Field(
+        None, alias="ICP备案号", max_length=50, description="网站的 ICP 备案号，如 晋ICP备00000000号；不填则不显示")
+    police_filing: str | None = Field(
+        None, alias="公安备案号", max_length=50,
+        description="公安机关互联网站备案号，如 晋公网安备 00000000000000号；不填则不显示")
 
 
 #: Top-level record keys holding text: an unquoted plain integer there is read back as its digits.

@@ -114,13 +114,67 @@ def render_progress(st: stats.Statistics) -> str:
             f"总名额 **{st.total_quota}** 人，完成 **{percent(st.registered, st.total_quota)}**。\n")
 
 
+def tel_link(phone: str) -> str | None:
+    """A `tel:` address for the first number written in `phone` ("0351-4182850（电话及传真）"), if any."""
+    found = re.search(r"\+?\d[\d\- ]{4,}\d", phone)
+    return "tel:" + re.sub(r"[\s-]", "", found.group()) if found else None
+
+
+def office_contact(province: Province | None) -> tuple[str | None, str | None]:
+    """The office's phone and email: the first public contact's that has one."""
+    contacts = province.public_contacts if province else []
+    phone = next((c.phone for c in contacts if c.phone), None)
+    email = next((c.email for c in contacts if c.email), None)
+    return phone, email
+
+
+def _phone_markdown(phone: str) -> str:
+    link = tel_link(phone)
+    number = re.sub(r"（.*?）|\(.*?\)", "", phone).strip()
+    rest = phone.replace(number, "", 1).strip() if number and number in phone else ""
+    return f"[{cell(number)}]({link}){rest}" if link else cell(phone)
+
+
+def site_facts(province: Province | None) -> dict[str, object]:
+    """What the page templates show in the header and footer (organiser, office contacts, filing numbers)."""
+    phone, email = office_contact(province)
+    facts: dict[str, object] = {}
+    if province and province.organiser:
+        facts["organiser"] = province.organiser
+    if phone:
+        facts["phone"] = re.sub(r"（.*?）|\(.*?\)", "", phone).strip()
+        facts["tel"] = tel_link(phone)
+    if email:
+        facts["email"] = email
+    for key, value in (("icp", province.icp_filing if province else None),
+                       ("police", province.police_filing if province else None)):
+        if value:
+            facts[key] = value
+    return facts
+
+
+def _section(name: str, text: str) -> list[str]:
+    return [f"<!-- --8<-- [start:{name}] -->", text.rstrip("\n"), f"<!-- --8<-- [end:{name}] -->", ""]
+
+
 def render_contacts(province: Province | None) -> str:
+    """docs/generated/contacts.md: snippet sections `table` (all public contacts) and `office` (the office's
+    phone and email as links), and the header/footer facts as a JSON comment read by pingan.mkdocs_hooks."""
     if province is None or not province.public_contacts:
-        return "暂无公开联系人。\n"
-    lines = ["| 姓名 | 职务 | 电话 | 电子邮箱 |", "| --- | --- | --- | --- |"]
-    for c in province.public_contacts:
-        lines.append(f"| {cell(c.name)} | {cell(c.title or '')} | {cell(c.phone or '')} | {cell(c.email or '')} |")
-    return "\n".join(lines) + "\n"
+        table = "暂无公开联系人。"
+    else:
+        lines = ["| 姓名 | 职务 | 电话 | 电子邮箱 |", "| --- | --- | --- | --- |"]
+        for c in province.public_contacts:
+            phone = _phone_markdown(c.phone) if c.phone else ""
+            email = f"[{cell(c.email)}](mailto:{c.email})" if c.email else ""
+            lines.append(f"| {cell(c.name)} | {cell(c.title or '')} | {phone} | {email} |")
+        table = "\n".join(lines)
+    office_phone, office_email = office_contact(province)
+    parts = [f"电话 {_phone_markdown(office_phone)}" if office_phone else "",
+             f"电子邮箱 [{cell(office_email)}](mailto:{office_email})" if office_email else ""]
+    office = "，".join(p for p in parts if p) or "暂无公开的联系电话和电子邮箱。"
+    facts = json.dumps(site_facts(province), ensure_ascii=False, sort_keys=True).replace("--", "\\u002d\\u002d")
+    return "\n".join([*_section("table", table), *_section("office", office), f"<!-- pingan-site {facts} -->", ""])
 
 
 def render_quotas(units: Sequence[Unit]) -> str:

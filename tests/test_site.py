@@ -109,9 +109,9 @@ def test_painters_draw_what_bar_chart_draws_and_hand_back_failures() -> None:
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     specs = [("性别", ["男", "女"], ["120", "<10"], False), ("每月登记人数", ["2014-11"], ["30"], True)]
     with painters(2) as draw:
-        assert draw(specs) == [bar_chart(t, labels, shown, vertical=v) for t, labels, shown, v in specs]
-    with pytest.raises(AttributeError), painters(2) as draw:
-        draw([("坏图", ["男"], [None], False)])  # a shown value that is not text
+        assert draw(specs) == [bar_chart(t, labels, shown, time=v) for t, labels, shown, v in specs]
+    with pytest.raises(TypeError), painters(2) as draw:
+        draw([("坏图", None, ["1"], False)])  # type: ignore[list-item]  # labels that are not a list
     with pytest.raises(KeyError), painters(2):
         raise KeyError("the caller failed before drawing")
     assert new_children(before) == []
@@ -329,3 +329,120 @@ def test_cli_site_builds(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     code = cli.main(["site", "--root", str(repo), "--out", str(tmp_path / "out")])
     assert (code, capsys.readouterr().out.splitlines()[0]) == (0, "统计：已登记 0 人，总名额 30000 人。")
     assert (tmp_path / "out/index.html").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# The public face (issue 14): contacts, dated text, staff pages, search index, charts
+
+def test_contacts_snippet_has_links_sections_and_facts() -> None:
+    from pingan.model import Contact, Province
+
+    province = Province.model_validate({
+        **__import__("yaml").safe_load((PROJECT / "data/province.yaml").read_text(encoding="utf-8")),
+        "ICP备案号": "晋ICP备00000000号-1"})
+    text = site.render_contacts(province)
+    assert "[0351-4182850](tel:03514182850)（电话及传真）" in text
+    assert "[sxzyzgzb@126.com](mailto:sxzyzgzb@126.com)" in text
+    for name in ("table", "office"):
+        assert f"[start:{name}]" in text and f"[end:{name}]" in text
+    facts = site.site_facts(province)
+    assert facts == {"organiser": "共青团山西省委", "phone": "0351-4182850", "tel": "tel:03514182850",
+                     "email": "sxzyzgzb@126.com", "icp": "晋ICP备00000000号-1"}
+    bare = province.model_copy(update={"organiser": None, "icp_filing": None,
+                                       "public_contacts": [Contact.model_validate({"姓名": "高伟"})]})
+    assert site.site_facts(bare) == {}
+    assert "暂无公开的联系电话和电子邮箱" in site.render_contacts(bare)
+
+
+def test_plan_phases_and_dated_sentences_follow_the_build_date() -> None:
+    from pingan.markdown_ext import dated_text, phase_status
+
+    assert phase_status((2014, 11), (2014, 12), date(2014, 10, 31)) == "later"
+    assert phase_status((2014, 11), (2014, 12), date(2014, 12, 31)) == "now"
+    assert phase_status((2014, 11), (2014, 12), date(2015, 1, 1)) == "done"
+    assert phase_status((2016, 1), None, date(2026, 1, 1)) == "ongoing"
+    line = "[[phase 2015-01 2015-06]] [[date 2015-01-01|将为|为]]"
+    assert dated_text(line, date(2014, 12, 31)) == '<span class="pa-status pa-status--later">未开始</span> 将为'
+    assert dated_text(line, date(2015, 3, 1)) == '<span class="pa-status pa-status--now">进行中</span> 为'
+
+
+def test_built_face_statuses_footer_and_staff_pages(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    steps = (out / "plan/steps/index.html").read_text(encoding="utf-8")
+    assert steps.count(">已完成</span>") == 4 and steps.count(">常态化</span>") == 1  # built on 2026-11-29
+    mechanisms = (out / "plan/mechanisms/index.html").read_text(encoding="utf-8")
+    assert "中国人寿保险山西省分公司为全省青年平安志愿者提供" in mechanisms and "将为" not in mechanisms
+    for page in ("index.html", "join/index.html"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert text.count('href="tel:03514182850"') >= 2 and text.count('href="mailto:sxzyzgzb@126.com"') >= 2
+        assert "主办单位：共青团山西省委" in text and "pa-header__organiser" in text
+    assert "ICP" not in (out / "index.html").read_text(encoding="utf-8")  # not set: not shown
+    missing = (out / "404.html").read_text(encoding="utf-8")
+    assert "找不到这个页面" in missing and "?q=" in missing
+    assert 'title="本节链接"' in steps and 'alt="山西平安志愿者标识"' in steps
+    staff = (out / "guides/unit/index.html").read_text(encoding="utf-8")
+    assert "工作人员资料" in staff
+
+
+def section_of(path: str) -> str:
+    """The top-level navigation section of a site path."""
+    if path.startswith(("guides/", "stories-guide/", "reference/", "about/zensical/")):
+        return "staff"
+    return path.split("/")[0]
+
+
+def test_previous_and_next_stay_within_a_section(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    crossings = []
+    for page in out.rglob("index.html"):
+        base = page.parent.relative_to(out).as_posix() + "/" if page.parent != out else ""
+        html = page.read_text(encoding="utf-8")
+        for href in re.findall(r'<a href="([^"]*)" class="md-footer__link', html):
+            target = page_of(out, base, href)
+            assert target is not None
+            there = target.parent.relative_to(out).as_posix() + "/"
+            if section_of(base) != section_of(there):
+                crossings.append((base, there))
+    assert crossings == []
+
+
+def test_search_index_is_small_public_and_without_statistics_tables(demo_site: tuple[Path, Path]) -> None:
+    _, out = demo_site
+    raw = (out / "search/search_index.json").read_bytes()
+    assert len(raw) <= 200 * 1024
+    index = __import__("json").loads(raw)
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert not [loc for loc in locations if section_of(loc) == "staff"]
+    assert "generated/stats/" in locations  # the page itself is found, its tables are not
+    stats_text = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("generated/stats/"))
+    assert "长治市" not in stats_text and "太原理工大学" not in stats_text  # no table row is indexed
+
+
+def test_real_build_home_has_no_demo_stories(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site.build(repo, out, today=TODAY)
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "暂无事迹" in home and "示例" not in home
+
+
+def test_long_month_series_are_drawn_by_quarter_or_year() -> None:
+    from pingan.charts import by_period, number
+
+    months = [f"{y}-{m:02d}" for y in range(2014, 2018) for m in range(1, 13)]  # 48 months
+    labels, values = by_period(months, ["12"] * 47 + ["<10"])
+    assert labels[0] == "2014年一季度" and len(labels) == 16
+    assert values[0] == "36" and values[-1] == "至少 25"
+    years = [f"{y}-{m:02d}" for y in range(2014, 2026) for m in range(1, 13)]  # 48 quarters
+    labels, values = by_period(years, [5] * len(years))
+    assert labels == [f"{y}年" for y in range(2014, 2026)] and values[0] == "60"
+    assert by_period(["男"], ["<10"]) == (["男"], ["<10"])
+    assert number("1,204") == 1204 and number(7.5) == 7.5 and number("<10") is None
+
+
+def test_protected_counts_are_drawn_hatched_not_as_zero() -> None:
+    svg = bar_chart("性别", ["男", "女"], ["120", "<10"])
+    assert "hatch" in svg or "pattern" in svg
+    assert svg.count("<10") == 0 and "&lt;10" in svg
+    sizes = [float(s) for s in re.findall(r"font(?:-size)?:[^;\"]*?([\d.]+)px", svg)]
+    width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))  # type: ignore[union-attr]
+    assert min(sizes) * 328 / width >= 11  # at a 360-pixel phone's text width of 328 pixels
