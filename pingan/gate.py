@@ -67,12 +67,14 @@ def _own_path(path: str, units: set[str]) -> bool:
     return False
 
 
-def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings) -> list[Problem]:
+def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings,
+               allowed: frozenset[str] = frozenset()) -> list[Problem]:
     """Each login behind the change may change each path it touches, by the target branch's settings.
 
-    A unit maintainer: only their own unit's record files and imports/<unit>/.
-    Everything else (settings, other units, code, workflows, docs, caches,
-    keys, anything new) only an administrator.
+    A unit maintainer: only their own unit's record files and imports/<unit>/
+    (and `allowed`: data/retired-numbers.txt when the change retires their own
+    deleted records). Everything else (settings, other units, code, workflows,
+    docs, caches, keys, anything new) only an administrator.
     """
     if is_admin(authors, base):
         return []
@@ -88,7 +90,7 @@ def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings
                                            author=author, count=len(paths)))
             continue
         for path in paths:
-            if _own_path(path, own):
+            if path in allowed or _own_path(path, own):
                 continue
             unit_code = _unit_of(path) or (path.split("/")[1] if path.startswith(IMPORTS_DIR + "/")
                                            and path.count("/") >= 2 else None)
@@ -132,6 +134,34 @@ def permanent_numbers(changes: Sequence[Change], used: Callable[[], set[str]], b
         problems += [catalogue.make("NUM002", path, None, value=number)
                      for path, number in sorted(added_ids.items()) if number in known]
     return problems
+
+
+def retired_only_grow(before: list[str], after: list[str] | None) -> list[Problem]:
+    """data/retired-numbers.txt only ever grows: no number in it is removed or changed, by anyone."""
+    kept = set(after or ())
+    lost = [number for number in before if number not in kept]
+    return [catalogue.make("NUM003", settings.RETIRED_NUMBERS_FILE, None, value=number) for number in lost]
+
+
+def own_retirements(changes: Sequence[Change], before: list[str], after: list[str], base: Settings,
+                    authors: Sequence[str]) -> bool:
+    """A maintainer's purge: every number the change adds to data/retired-numbers.txt is one of their own
+    units' records that the same change deletes (what `pingan withdraw … --reason 撤回个人信息同意` does)."""
+    deleted = {_record_id(c.path) for c in changes if c.status == "D"}
+    added = set(after) - set(before)
+    for author in authors:
+        who = login_key(author)
+        own = {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+        if not all(number in deleted and number.rsplit("-", 1)[0] in own for number in added):
+            return False
+    return bool(added)
+
+
+def transfers(added_with_previous: Sequence[str], base: Settings, authors: Sequence[str]) -> list[Problem]:
+    """A record that arrives with 原编号 is a transfer between units: the office's operation."""
+    if is_admin(authors, base):
+        return []
+    return [catalogue.make("AUT006", rel, "原编号") for rel in added_with_previous]
 
 
 def backfilled(changes: Sequence[Change], verdicts: Iterable[Verdict], today: date, base: Settings,

@@ -28,10 +28,10 @@ from .errors import NoSuchRecord, PinganError
 from .importer import numbers_ever_used
 from .loader import Loaded
 from .problems import ERROR, Problem
-from .reader import Repository
+from .reader import Repository, parse_retired
 from .yamlio import dump_record
 
-RETIRED_FILE = f"{settings.DATA_DIR}/retired-numbers.txt"
+RETIRED_FILE = settings.RETIRED_NUMBERS_FILE
 RETIRED_HEADER = (
     "# 退役编号：因本人撤回个人信息同意而删除的志愿者记录的编号，一行一个，按顺序排列。\n"
     "# 这些编号永远不再分配给别人（即使办公室已把记录从提交历史中清除）；只可追加，不要删除或修改。\n"
@@ -78,15 +78,8 @@ def record_rel(root: Path, record_id: str) -> str:
 def retired_numbers(root: Path, unit: str | None = None) -> set[str]:
     """The 编号 in data/retired-numbers.txt (of `unit` only, when given)."""
     path = root / RETIRED_FILE
-    if not path.is_file():
-        return set()
-    found = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        match = RECORD_ID.fullmatch(line)
-        if match and (unit is None or match.group(1) == unit):
-            found.add(line)
-    return found
+    numbers = parse_retired(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return {n for n in numbers if unit is None or n.rsplit("-", 1)[0] == unit}
 
 
 def retire(root: Path, record_id: str) -> None:

@@ -15,6 +15,8 @@ DATA_DIR = "data"
 UNITS_DIR = "data/units"
 VOLUNTEERS_DIR = "data/volunteers"
 PROVINCE_FILE = "data/province.yaml"
+#: Numbers of records purged on request: never given again, and the file only ever grows.
+RETIRED_NUMBERS_FILE = "data/retired-numbers.txt"
 SCHEMAS_DIR = "schemas"
 
 #: Records are small; anything larger is refused before it is parsed.

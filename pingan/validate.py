@@ -17,15 +17,43 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from . import nogc, settings
-from .gate import authorship, backfilled, concerns, is_admin, permanent_numbers
+from . import fields, nogc, settings
+from .gate import (
+    authorship,
+    backfilled,
+    concerns,
+    is_admin,
+    own_retirements,
+    permanent_numbers,
+    retired_only_grow,
+    transfers,
+)
 from .problems import NOTICE, Report
-from .reader import JOBS, Change, Repository, added, changed_files, numbers_used, settings_at, touched
+from .reader import (
+    JOBS,
+    Change,
+    Repository,
+    added,
+    changed_files,
+    numbers_used,
+    parse_retired,
+    retired_at,
+    settings_at,
+    touched,
+)
 
 
 def _rel(root: Path, path: Path) -> str:
     path = path if path.is_absolute() else Path.cwd() / path
     return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+
+
+def _has_previous_id(repo: Repository, rel: str) -> bool:
+    """A record file that arrives carrying 原编号: the result of a transfer."""
+    if not (rel.startswith(settings.VOLUNTEERS_DIR + "/") and rel.endswith(".yaml") and (repo.root / rel).is_file()):
+        return False
+    data = repo.load(rel).data
+    return data is not None and data.get(fields.PREVIOUS_ID) is not None
 
 
 def validate(root: Path, paths: list[Path] | None = None, today: date | None = None, *,
@@ -64,9 +92,19 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
         changed = touched(changes)
         counts = concerns(changed)
         problems = [p if p.level == NOTICE or counts(p) else replace(p, level=NOTICE) for p in problems]
+        ref = changed_since or ""
+        retired = settings.RETIRED_NUMBERS_FILE
+        allowed: frozenset[str] = frozenset()
+        if retired in changed:
+            before = retired_at(root, ref)
+            after = parse_retired((root / retired).read_text(encoding="utf-8")) if (root / retired).is_file() else None
+            problems += retired_only_grow(before, after)
+            if after is not None and own_retirements(changes, before, after, base, authors):
+                allowed = frozenset({retired})
         if authors:
-            problems += authorship(changes, authors, base)
-            ref = changed_since or ""
+            problems += authorship(changes, authors, base, allowed)
             problems += permanent_numbers(changes, lambda: numbers_used(root, ref), base, authors)
+            problems += transfers([c.path for c in changes if c.status in ("A", "R") and _has_previous_id(repo, c.path)],
+                                  base, authors)
         return Report(files=len(changed), problems=problems, tally=tally)
     return Report(files=len(repo.paths), problems=problems, tally=tally)

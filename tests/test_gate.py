@@ -313,3 +313,47 @@ def test_an_upload_for_another_unit_fails_even_if_the_change_adds_its_author(tmp
     done = subprocess.run([*base, "--changed-since", "main", "--author", "dt-maint"], capture_output=True, text=True,
                           env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- withdrawals, purges and transfers through the gate (issue 13) ------------------------------
+
+def test_a_unit_withdraws_its_own_volunteer(tmp_path: Path) -> None:
+    def withdraw(root: Path) -> None:
+        edit(root, "data/volunteers/taiyuan/taiyuan-00002.yaml", "登记日期:",
+             "状态: 已退出\n退出日期: 2026-11-01\n退出原因: 本人申请\n登记日期:")
+    root = pull_request(tmp_path, withdraw)
+    found = errors(root, "ty-maint")
+    assert not [c for c, _ in found if c.startswith(("AUT", "NUM"))], found
+
+
+def test_a_unit_purges_its_own_volunteer_and_retires_the_number(tmp_path: Path) -> None:
+    def purge(root: Path) -> None:
+        (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").unlink()
+        (root / "data/retired-numbers.txt").write_text("# 退役编号\ntaiyuan-00002\n", encoding="utf-8")
+    root = pull_request(tmp_path, purge)
+    assert errors(root, "ty-maint") == []
+
+
+def test_retiring_another_units_number_or_shrinking_the_list_fails(tmp_path: Path) -> None:
+    def other(root: Path) -> None:
+        (root / "data/retired-numbers.txt").write_text("datong-00101\n", encoding="utf-8")
+    root = pull_request(tmp_path, other)
+    assert ("AUT003", "data/retired-numbers.txt") in errors(root, "ty-maint")
+
+    root = base_repo(tmp_path / "second")
+    git(root, "checkout", "-q", "main")
+    (root / "data/retired-numbers.txt").write_text("taiyuan-00900\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "retired")
+    git(root, "checkout", "-q", "-B", "change")
+    (root / "data/retired-numbers.txt").write_text("# emptied\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "shrink")
+    assert ("NUM003", "data/retired-numbers.txt") in errors(root, "office")  # not even the office
+
+
+def test_a_transferred_record_is_the_offices(tmp_path: Path) -> None:
+    arrived = person(41, "datong", 原编号="taiyuan-00041")
+    root = pull_request(tmp_path, lambda r: write(r, arrived))
+    assert ("AUT006", record_file(arrived)[0]) in errors(root, "dt-maint")
+    assert not [c for c, _ in errors(root, "office") if c == "AUT006"]

@@ -19,8 +19,10 @@ from .past import (
     last_commit_before,
     names_ever_in,
     numbers_used,
+    parse_retired,
     record_paths_ever,
     repository_at,
+    retired_at,
     settings_at,
     target_branch,
 )
@@ -40,7 +42,7 @@ from .settings_files import Settings, load_settings
 __all__ = [
     "CACHE_DIR", "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
-    "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "record_paths_ever", "repository_at",
+    "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "repository_at",
     "settings_at", "tracked_caches",
     "target_branch", "touched", "WITHDRAWN",
 ]

@@ -1,6 +1,7 @@
 """The repository's past, read from git: the tree at a revision, what changed between two, and every record path."""
 from __future__ import annotations
 
+import re
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -122,14 +123,25 @@ def _exists(root: Path, revision: str) -> bool:
     return True
 
 
-RETIRED_NUMBERS = "data/retired-numbers.txt"
+
+
+_RETIRED_LINE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[0-9]{5}")
+
+
+def parse_retired(text: str) -> list[str]:
+    """The 编号 lines of data/retired-numbers.txt, in file order (comments and blank lines skipped)."""
+    return [line.strip() for line in text.splitlines() if _RETIRED_LINE.fullmatch(line.strip())]
+
+
+def retired_at(root: Path, revision: str) -> list[str]:
+    """data/retired-numbers.txt as `revision` holds it (empty when it has none)."""
+    try:
+        return parse_retired(gitio.text(root, "show", f"{revision}:{settings.RETIRED_NUMBERS_FILE}"))
+    except GitUnavailable:
+        return []  # no file: nothing purged yet
 
 
 def numbers_used(root: Path, revision: str) -> set[str]:
     """Every 编号 a record ever had on `revision`'s history, and the retired numbers whose history was purged."""
     used = {path.rsplit("/", 1)[-1].removesuffix(".yaml") for path in record_paths_ever(root, revision)}
-    try:
-        retired = gitio.text(root, "show", f"{revision}:{RETIRED_NUMBERS}")
-    except GitUnavailable:
-        retired = ""  # no file: nothing purged yet
-    return used | {line.strip() for line in retired.splitlines() if line.strip() and not line.startswith("#")}
+    return used | set(retired_at(root, revision))
