@@ -98,21 +98,27 @@ class Verdicts:
     errors: frozenset[str] = frozenset()
     duplicates: frozenset[str] = frozenset()
 
+    def status(self, entry: Entry) -> str:
+        """The status of one record under the policy in this module's docstring."""
+        rel = entry.rel
+        return (HAS_ERRORS if rel in self.errors else WITHDRAWN if entry.withdrawn
+                else TO_VERIFY if rel in self.duplicates else COUNTED)
+
     def __iter__(self) -> Iterator[Verdict]:
         if self.index is None:
             return
-        errors, duplicates = self.errors, self.duplicates
         for stored in self.index.records():
-            rel = stored.entry.rel
-            yield Verdict(stored, HAS_ERRORS if rel in errors else WITHDRAWN if stored.entry.withdrawn
-                          else TO_VERIFY if rel in duplicates else COUNTED)
+            yield Verdict(stored, self.status(stored.entry))
 
     def of_unit(self, unit: str) -> Iterator[Verdict]:
         return (v for v in self if v.entry.unit == unit)
 
     def tally(self) -> dict[str, int]:
-        """How many records have each status (计入, 待核实 and 有错误 always; 已退出 when there are any)."""
-        found = Counter(v.status for v in self)
+        """How many records have each status (计入, 待核实 and 有错误 always; 已退出 when there are any).
+
+        Counted from the entries the repository rules already read (no record's facts decoded again).
+        """
+        found = Counter(map(self.status, self.index)) if self.index is not None else Counter()
         return {status: found.get(status, 0) for status in STATUSES if status in TALLIED or found.get(status)}
 
 
