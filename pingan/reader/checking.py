@@ -19,6 +19,7 @@ from ..loader import Loaded, load_yaml
 from ..rules import Context, check_record
 from ..rules.repository import Entry
 from . import cache, index
+from .cache import current_signature
 from .facts import NO_FACTS, facts_of
 
 #: Worker processes for a cold run (the machines this runs on have two cores).
@@ -123,8 +124,12 @@ def compare(root: Path, rels: list[str], stored: Iterable[str]) -> Comparison:
             continue
         parts = line.split(separator, 3)
         # A damaged line (cut short, fields missing) counts as changed: the file is checked again.
-        kept = cache.unchanged(base + rel, parts[1], parts[2]) \
-            if line[-1] == "\n" and line.count(separator) == fields - 1 else None
+        if line[-1] != "\n" or line.count(separator) != fields - 1:
+            kept = None
+        elif parts[2] and parts[2] == current_signature(base + rel):
+            kept = parts[2]  # the common case of a warm run, asked directly: one lstat, no hashing
+        else:
+            kept = cache.unchanged(base + rel, parts[1], parts[2])
         if kept is None:
             found.cold.append(rel)
             found.dropped.add(number)

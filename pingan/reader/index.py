@@ -114,8 +114,11 @@ class Index:
         yield from self._handle
 
     def _read(self) -> Iterator[Entry]:
+        cut = _ENTRY_END
         for line in self.lines():
-            yield entry_of(split(line))
+            # Only the entry's fields are split off; the facts and problems stay one string (a warm run's
+            # repository rules read every line, and most of a line is facts).
+            yield entry_of(split(line) if "\\" in line else line.split(SEP, cut))
 
     def __iter__(self) -> Iterator[Entry]:
         if self._kept is None:
