@@ -74,13 +74,25 @@ def test_template_structure(tmp_path: Path) -> None:
     assert book.sheetnames == ["志愿者名单", "填写说明", "代码表"]
     assert book["代码表"].sheet_state == "hidden"
     sheet = book["志愿者名单"]
-    assert [c.value for c in sheet[1]] == COLUMNS and "招募单位" not in COLUMNS
+    headers = [c.value for c in sheet[1]]
+    assert [h.rstrip("*") for h in headers] == COLUMNS and "招募单位" not in COLUMNS
+    assert "姓名*" in headers and "编号" in headers and "性别" in headers and "备注" in headers
+    comments = {h.rstrip("*"): c.comment.text for h, c in zip(headers, sheet[1])}
+    assert "必填" not in comments["编号"] and "留空" in comments["编号"]
+    assert not [k for k, text in comments.items() if "GB" in text or "true" in text]
+    assert comments["姓名"].startswith("必填。") and comments["备注"].startswith("选填。")
+    assert "每项一行" in comments["服务时间"] and "“是”" in comments["无犯罪记录"]
+    help_text = "\n".join(str(c.value) for row in book["填写说明"].iter_rows() for c in row if c.value)
+    assert "每项一行" in help_text and "Alt+Enter" in help_text and "“是”或“否”" in help_text
+    example = [c.value for c in sheet[2]]
+    assert example[0] == xlsx_template.EXAMPLE_MARKER and sheet.cell(2, 1).font.i
+    assert sheet.cell(2, 2).font.color.rgb.endswith("808080")
     assert sheet.freeze_panes == "B2"
     formats = {key: sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)] for i, key in enumerate(COLUMNS)}
     styles = {key: book._number_formats[dim.style_id - 164] if False else dim.number_format
               for key, dim in formats.items()} if False else None
     del styles
-    validations = {sheet.cell(1, openpyxl.utils.column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789"))).value:
+    validations = {sheet.cell(1, openpyxl.utils.column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789"))).value.rstrip("*"):
                    dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert sorted(validations) == sorted(["性别", "民族", "政治面貌", "文化程度", "健康状况", "服务类型", "行业", "所在地区", "无犯罪记录"])
     lists = book["代码表"]
@@ -88,7 +100,7 @@ def test_template_structure(tmp_path: Path) -> None:
     column = header.index("所在地区") + 1
     regions = [lists.cell(r, column).value for r in range(3, lists.max_row + 1) if lists.cell(r, column).value]
     assert "太原市小店区" in regions and validations["所在地区"].endswith(f"$3:${openpyxl.utils.get_column_letter(column)}${len(regions) + 2}")
-    assert "身份证号码" in [c.value for c in sheet[1]] and sheet.cell(1, 1).comment is not None
+    assert "身份证号码*" in [c.value for c in sheet[1]] and sheet.cell(1, 1).comment is not None
 
 
 def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,8 +154,9 @@ def test_errors_are_exact_and_nothing_is_written(tmp_path: Path, capsys: pytest.
     assert snapshot(root) == before
     code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
     assert code == 1
-    assert f"t.xlsx 错误：第 3 行 身份证号码: 身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），后几位已经丢失，无法还原" \
-        in out.splitlines()
+    line = next(line for line in out.splitlines() if "[XLS001]" in line)
+    assert line.startswith(f"t.xlsx 错误：第 3 行 身份证号码：身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），"
+                           "后几位已经丢失，无法还原 [XLS001] 改正方法：选中身份证号码这一列，右键“设置单元格格式”→“文本”")
     assert out.splitlines()[-1] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
     assert snapshot(root) == before
 
@@ -170,7 +183,7 @@ def test_update_writes_only_changed_files(tmp_path: Path, capsys: pytest.Capture
     path = tmp_path / "t.xlsx"
     filled_template(root, path, [], with_records=True)
     book = openpyxl.load_workbook(path)
-    cell = book["志愿者名单"].cell(2, COLUMNS.index("备注") + 1)
+    cell = book["志愿者名单"].cell(3, COLUMNS.index("备注") + 1)  # row 2 is the example
     cell.value = "=1+1 不是公式"
     cell.data_type = "s"  # typed into a text cell: text, not a formula
     book.save(path)
@@ -258,8 +271,8 @@ def test_ci_import_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
     assert code == 1
-    assert "imports/taiyuan/名单.xlsx 错误：第 3 行 身份证号码: 身份证号码应为 18 位（17 位数字加 1 位数字或 X），这里有 3 位" \
-        in out.splitlines()
+    assert "imports/taiyuan/名单.xlsx 错误：第 3 行 身份证号码：身份证号码应为 18 位（17 位数字加 1 位数字或 X），这里有 3 位" \
+        " [ID002] 改正方法：对照身份证逐位核对，去掉中间的空格和其他符号。" in out.splitlines()
     assert "| 错误 | 3 | 7 | 身份证号码 |" in summary.read_text(encoding="utf-8")
     filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(60), person(61)])
     (root / "imports/taiyuan/README.md").write_text("说明", encoding="utf-8")
@@ -282,10 +295,10 @@ def test_repeated_record_id_and_two_uploads_for_one_unit(tmp_path: Path, capsys:
     path = filled_template(root, tmp_path / "t.xlsx", [], with_records=True)
     book = openpyxl.load_workbook(path)
     sheet = book["志愿者名单"]
-    sheet.append([c.value for c in sheet[2]])
+    sheet.append([c.value for c in sheet[3]])  # row 2 is the example, skipped
     book.save(path)
     outcome = import_file(root, path, "taiyuan")
-    assert [(p.code, p.line) for p in outcome.problems] == [("XLS006", 4)]
+    assert [(p.code, p.line) for p in outcome.problems] == [("XLS006", 5)]
     (root / "imports/taiyuan").mkdir(parents=True)
     shutil.copy(path, root / "imports/taiyuan/a.xlsx")
     shutil.copy(path, root / "imports/taiyuan/b.xlsx")
@@ -342,7 +355,8 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
     produced |= {p.code for p in read_table(tmp_path / "long.csv", "long.csv").problems}
     root = existing_repo(tmp_path)
     path = filled_template(root, tmp_path / "t.xlsx", [person(90, 编号="taiyuan-00077"), person(91, 编号="taiyuan-00001"),
-                                                       person(92, 编号="taiyuan-00001")])
+                                                       person(92, 编号="taiyuan-00001"),
+                                                       person(93, 出生日期=None, 工作单位="太原市第五中学 ")])
     produced |= {p.code for p in import_file(root, path, "taiyuan").problems}
     for rel in ("imports/stray.xlsx", "imports/taiyuan/a.xlsx", "imports/taiyuan/b.csv"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
