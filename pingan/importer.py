@@ -703,3 +703,150 @@ def row_line(problem: Problem) -> str:
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.col or 0, p.code))
+
+
+# --- annotated copies of the workbook: errors marked, new numbers written back ---------------------
+#
+# Both are copies made with openpyxl of the checked package (never the input itself). The unit fixes
+# the error workbook in place and imports it again: the summary sheet has no 姓名/身份证号码 header and
+# the 错误说明 column is skipped, so only the list is read. Marks of an earlier run are removed first.
+
+#: Author of the comments this module writes (how its own marks are recognised and removed).
+ANNOTATOR = "pingan 导入检查"
+#: Fills of a cell with an error, and of one with only a warning or notice (ARGB).
+ERROR_FILL, NOTICE_FILL = "FFFFC7CE", "FFFFEB9C"
+ERROR_WORKBOOK_SUFFIX = "-错误标注"
+WRITE_BACK_SUFFIX = "-已编号"
+
+
+class CannotAnnotate(ValueError):
+    """The list could not be read (or is a CSV file): there is no workbook to copy."""
+
+
+def error_workbook_path(path: Path) -> Path:
+    """名单.xlsx -> 名单-错误标注.xlsx, next to the input."""
+    return path.with_name(f"{path.stem}{ERROR_WORKBOOK_SUFFIX}.xlsx")
+
+
+def write_back_path(path: Path) -> Path:
+    """名单.xlsx -> 名单-已编号.xlsx, next to the input."""
+    return path.with_name(f"{path.stem}{WRITE_BACK_SUFFIX}.xlsx")
+
+
+def _open_copy(path: Path, outcome: Outcome) -> tuple[Any, Any, int | None]:
+    """The workbook, its list sheet with earlier marks removed, and the column of 错误说明 (None without one)."""
+    if outcome.sheet is None or path.suffix.lower() != ".xlsx":
+        raise CannotAnnotate(outcome.source)
+    clean, problems = _package(path, outcome.source)
+    if problems:
+        raise CannotAnnotate(outcome.source)
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.styles import PatternFill
+
+    book = openpyxl.load_workbook(io.BytesIO(clean))
+    if SUMMARY_SHEET in book.sheetnames:
+        del book[SUMMARY_SHEET]
+    sheet = book[outcome.sheet]
+    error_col = None
+    for cell in sheet[outcome.header_line]:
+        if _header_text(cell.value) == ERROR_COLUMN:
+            error_col = cell.column
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell, MergedCell):
+                continue
+            if cell.comment is not None and cell.comment.author == ANNOTATOR:
+                cell.comment = None
+            if cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb in (ERROR_FILL, NOTICE_FILL):
+                cell.fill = PatternFill(fill_type=None)
+    return book, sheet, error_col
+
+
+def _save(book: Any, out: Path, first: Any) -> None:
+    """Save with exactly one selected sheet, `first` (grouped sheets would take every edit twice)."""
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = False
+    first.sheet_view.tabSelected = True
+    book.active = book.worksheets.index(first)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    book.save(out)
+
+
+def write_error_workbook(path: Path, outcome: Outcome, out: Path) -> int:
+    """A copy of `path` with every problem marked: cells filled and commented, a 错误说明 column, a summary sheet.
+
+    Returns the number of rows with an error. Raises CannotAnnotate when the
+    list could not be read or the file is a CSV file.
+    """
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book, sheet, error_col = _open_copy(path, outcome)
+    header = outcome.header_line
+    if error_col is None:
+        used = [cell.column for cell in sheet[header] if not _blank(cell.value)]
+        error_col = max(used, default=0) + 1
+    for (cell,) in sheet.iter_rows(min_row=header + 1, min_col=error_col, max_col=error_col):
+        cell.value = None
+    head = sheet.cell(header, error_col, ERROR_COLUMN)
+    head.font = Font(bold=True, color="FFC00000")
+    sheet.column_dimensions[get_column_letter(error_col)].width = 60
+    wrap = Alignment(wrap_text=True, vertical="top")
+    problems = sorted_problems(outcome.problems)
+    by_row: dict[int, list[str]] = {}
+    by_cell: dict[tuple[int, int], list[Problem]] = {}
+    for problem in problems:
+        label = column_label(problem.field) if problem.field else ""
+        if problem.line and problem.line > header:
+            text = f"{problem.level}：{label + '：' if label else ''}{problem.message} [{problem.code}]"
+            by_row.setdefault(problem.line, []).append(text)
+        if problem.line and problem.col:
+            by_cell.setdefault((problem.line, problem.col), []).append(problem)
+    for line, texts in by_row.items():
+        cell = sheet.cell(line, error_col, "\n".join(texts))
+        cell.alignment = wrap
+        cell.number_format = "@"
+    for (line, col), found in by_cell.items():
+        cell = sheet.cell(line, col)
+        worst = ERROR_FILL if any(p.level == ERROR for p in found) else NOTICE_FILL
+        cell.fill = PatternFill(fill_type="solid", fgColor=worst, bgColor=worst)
+        if cell.comment is None:
+            text = "\n".join(f"{p.level}：{p.message} [{p.code}]\n改正方法：{fix_text(p)}" for p in found)
+            cell.comment = Comment(text, ANNOTATOR, height=160, width=360)
+    summary = book.create_sheet(SUMMARY_SHEET, 0)
+    summary.append(["行", "列", "列名", "级别", "代码", "说明", "改正方法"])
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    for problem in problems:
+        summary.append([problem.line, get_column_letter(problem.col) if problem.col else None,
+                        column_label(problem.field) if problem.field else None, problem.level, problem.code,
+                        problem.message, fix_text(problem)])
+    for letter, width in zip("ABCDEFG", (6, 5, 16, 6, 8, 60, 60)):
+        summary.column_dimensions[letter].width = width
+    for row in summary.iter_rows(min_row=2, min_col=6, max_col=7):
+        for cell in row:
+            cell.alignment = wrap
+    summary.freeze_panes = "A2"
+    _save(book, out, summary)
+    return len({p.line for p in problems if p.level == ERROR and p.line and p.line > header})
+
+
+def write_back(path: Path, outcome: Outcome, out: Path) -> int:
+    """A copy of `path` with the 编号 this import assigned filled in (marks of an error workbook removed).
+
+    Importing the copy again updates these people instead of adding them a
+    second time. Returns how many numbers were written. Raises CannotAnnotate
+    as `write_error_workbook` does.
+    """
+    book, sheet, error_col = _open_copy(path, outcome)
+    if error_col is not None:
+        for (cell,) in sheet.iter_rows(min_row=outcome.header_line, min_col=error_col, max_col=error_col):
+            cell.value = None
+    col = outcome.columns[RECORD_ID]
+    for line, record_id in outcome.numbered.items():
+        cell = sheet.cell(line, col, record_id)
+        cell.number_format = "@"
+    _save(book, out, sheet)
+    return len(outcome.numbered)

@@ -376,3 +376,23 @@ def test_a_date_typed_into_any_column_is_a_message_not_a_crash(tmp_path: Path, k
         assert not errors
     elif key not in ("出生日期", "个人信息同意日期", "登记日期"):
         assert any((p.field or "").split("[")[0] == key for p in errors)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_error_workbook_opens_in_libreoffice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(52), person(53, 身份证号码="123")])
+    out_path = tmp_path / "标注" / "e.xlsx"
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root),
+                             "--error-workbook", str(out_path))
+    assert code == 1 and out_path.is_file() and not (tmp_path / "t-错误标注.xlsx").exists()
+    book = openpyxl.load_workbook(out_path)
+    assert book.sheetnames[0] == "错误汇总"
+    sheet = book["志愿者名单"]
+    assert sheet.cell(1, len(COLUMNS) + 1).value == "错误说明" and "[ID002]" in sheet.cell(3, len(COLUMNS) + 1).value
+    saved = tmp_path / "lo"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(saved), str(out_path)],
+                   check=True, capture_output=True, timeout=180)
+    text = (saved / "e.csv").read_text(encoding="utf-8")
+    assert text.startswith("行,列,列名,级别,代码,说明,改正方法") and "ID002" in text
