@@ -157,7 +157,8 @@ def test_errors_are_exact_and_nothing_is_written(tmp_path: Path, capsys: pytest.
     line = next(line for line in out.splitlines() if "[XLS001]" in line)
     assert line.startswith(f"t.xlsx 错误：第 3 行 身份证号码：身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），"
                            "后几位已经丢失，无法还原 [XLS001] 改正方法：选中身份证号码这一列，右键“设置单元格格式”→“文本”")
-    assert out.splitlines()[-1] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
+    assert out.splitlines()[-2] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
+    assert out.splitlines()[-1].startswith(f"已写出错误标注工作簿 {tmp_path / 't-错误标注.xlsx'}：8 行有错误")
     assert snapshot(root) == before
 
 
