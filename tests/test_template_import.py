@@ -107,7 +107,8 @@ def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixtur
     root = demo_repo(tmp_path / "repo", count=60)
     write_record(root, special_record())
     write_record(root, special_record(编号="taiyuan-00901", 身份证号码="140121199202020026", 性别="女",
-                                      出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=None, 固定电话=None,
+                                      出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=["急救、心理疏导", "=摄影"],
+                                      服务项目=["法制宣传", "其它: 周六，周日的夜间巡逻"], 固定电话=None,
                                       备注="多行\n备注"))
     # From outside Shanxi: 在晋居住起始日期 is a date column like the others (it once crashed the import).
     write_record(root, special_record(编号="taiyuan-00902", 身份证号码="110101199001010015", 出生日期=date(1990, 1, 1),
@@ -397,3 +398,78 @@ def test_error_workbook_opens_in_libreoffice(tmp_path: Path, capsys: pytest.Capt
                    check=True, capture_output=True, timeout=180)
     text = (saved / "e.csv").read_text(encoding="utf-8")
     assert text.startswith("行,列,列名,级别,代码,说明,改正方法") and "ID002" in text
+
+
+# --- every field round-trips (property test) -------------------------------------------------------
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pingan import codelists  # noqa: E402
+
+_ALPHABET = list("平安志愿者社区巡逻急救摄影书法心理疏导ABCxyz、，,;；/ =+-@:·（）")
+_TEXT = st.text(st.sampled_from(_ALPHABET), min_size=1, max_size=24).map(lambda t: t.strip()).filter(bool)
+_LEADING = st.sampled_from(["", "=", "+", "-", "@"])
+_LEAD_TEXT = st.builds(lambda lead, text: (lead + text)[:30], _LEADING, _TEXT)
+
+
+def _subset(values: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)
+
+
+@st.composite
+def full_record(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    """A valid taiyuan record with every optional field filled, texts that try to split or become formulas."""
+    birth = date(1990, 1, 1) + timedelta(days=37 * n)
+    outside = draw(st.booleans())
+    body = f"{'110101' if outside else '140121'}{birth:%Y%m%d}0{n % 10}1"
+    service_type = draw(st.sampled_from(codelists.SERVICE_TYPES))
+    other = st.builds(lambda text: f"其它: {text}", _TEXT.filter(lambda t: t.lstrip(":： ") != ""))
+    record = valid_record(
+        编号=f"taiyuan-{n:05d}", 出生日期=birth, 身份证号码=body + idcard.check_char(body), 手机=f"135{n:08d}",
+        职业=draw(_LEAD_TEXT), 固定电话=f"0351-{draw(st.integers(1000000, 9999999))}",
+        QQ=str(draw(st.integers(10000, 99999999999))),
+        个人特长=draw(st.lists(_LEAD_TEXT, min_size=1, max_size=3, unique=True)),
+        服务类型=service_type,
+        行业=draw(st.sampled_from(codelists.INDUSTRIES)) if service_type == codelists.INDUSTRY_SERVICE_TYPE else None,
+        服务时间=draw(_subset(codelists.SERVICE_TIMES)) + draw(st.lists(other, max_size=1)),
+        服务项目=draw(_subset(codelists.SERVICE_ITEMS)) + draw(st.lists(other, max_size=1)),
+        岗位=draw(_subset(codelists.ROLES)),
+        在晋居住起始日期=date(2013, 3, 1) if outside else None,
+        备注="\n".join(draw(st.lists(_LEAD_TEXT, min_size=1, max_size=3))),
+    )
+    return record
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 0), min_size=1, max_size=6).flatmap(
+    lambda ns: st.tuples(*(full_record(index + 1) for index in range(len(ns))))))
+def test_every_field_round_trips(records: tuple[dict[str, Any], ...]) -> None:
+    import tempfile
+
+    from pingan import cli
+
+    with tempfile.TemporaryDirectory(prefix="pingan-roundtrip-") as tmp:
+        root = make_repo(Path(tmp) / "repo")
+        for record in records:
+            write_record(root, record)
+        before = snapshot(root)
+        path = Path(tmp) / "t.xlsx"
+        assert cli.main(["template", "--root", str(root), "--unit", "taiyuan", "--out", str(path), "--with-records"]) == 0
+        outcome = import_file(root, path, "taiyuan")
+        assert outcome.valid and not outcome.written, outcome.problems
+        assert outcome.unchanged == len(records)
+        assert snapshot(root) == before
+
+
+def test_list_cells_split_on_lines_and_on_separators_between_code_values() -> None:
+    from pingan.importer import split_items
+
+    assert split_items("服务时间", "周六，周日") == ["周六", "周日"]
+    assert split_items("服务时间", "周六、 周日 / 事先联系;周一；周二") == ["周六", "周日", "事先联系", "周一", "周二"]
+    assert split_items("服务时间", "周六\n其它: 周六，周日上午") == ["周六", "其它: 周六，周日上午"]
+    assert split_items("服务项目", "交通协管、其它: 巡逻、值守") == ["交通协管", "其它: 巡逻、值守"]
+    assert split_items("服务时间", "周六、星期八") == ["周六、星期八"]  # one item: the rules name it
+    assert split_items("个人特长", "急救、心理疏导\n摄影") == ["急救、心理疏导", "摄影"]  # free text: lines only
+    assert split_items("岗位", " 宣传员 \n\n信息员") == ["宣传员", "信息员"]
