@@ -12,10 +12,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from conftest import make_repo, valid_record
 from excel_support import demo_repo, git_commit, run_cli, special_record, write_record
-from pingan import idcard, xlsx_template
+from pingan import codelists, idcard, xlsx_template
 from pingan.importer import import_file
 
 COLUMNS = list(xlsx_template.COLUMNS)
@@ -401,12 +404,6 @@ def test_error_workbook_opens_in_libreoffice(tmp_path: Path, capsys: pytest.Capt
 
 
 # --- every field round-trips (property test) -------------------------------------------------------
-
-from hypothesis import HealthCheck, given  # noqa: E402
-from hypothesis import settings as hypothesis_settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from pingan import codelists  # noqa: E402
 
 _ALPHABET = list("平安志愿者社区巡逻急救摄影书法心理疏导ABCxyz、，,;；/ =+-@:·（）")
 _TEXT = st.text(st.sampled_from(_ALPHABET), min_size=1, max_size=24).map(lambda t: t.strip()).filter(bool)
