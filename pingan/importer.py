@@ -29,7 +29,7 @@ from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
 from .reader import Repository, Settings, names_ever_in, target_branch
-from .xlsx_template import BOOL_KEYS, COLUMNS, EXAMPLE_MARKER, LIST_KEYS, NO, UNIT_KEY, YES
+from .xlsx_template import BOOL_KEYS, COLUMNS, EXAMPLE_MARKER, LIST_KEYS, NO, UNIT_KEY, YES, required_keys
 from .yamlio import dump_record
 
 ID = ID_NUMBER
@@ -413,7 +413,8 @@ def read_table(path: Path, source: str) -> Sheet:
                                                 suggestion=suggest(name, list(allowed))))  # a warning: ignored
         else:
             table.columns[name] = col
-    missing = [key for key in COLUMNS if key not in table.columns]
+    needed = required_keys() | {RECORD_ID}  # optional columns (and 出生日期/性别, taken from the ID) may be left out
+    missing = [key for key in COLUMNS if key in needed and key not in table.columns]
     if missing:
         table.problems.append(_file_problem(source, "XLS004", header_line, None, columns="、".join(missing)))
     if any(p.level == ERROR for p in table.problems):
@@ -453,10 +454,10 @@ def _fill_from_id(row: Row, columns: dict[str, int], source: str) -> None:
         return
     birth = idcard.birth_date(number)
     for key, value in ((f.BIRTH_DATE, birth), (f.SEX, idcard.sex(number))):
-        if key in row.data or value is None or key not in columns:
+        if key in row.data or value is None:
             continue
         row.data[key] = value
-        at = row.marks[(key,)] = (row.number, columns[key])
+        at = row.marks[(key,)] = (row.number, columns.get(key, columns[ID]))
         shown = value.isoformat() if isinstance(value, date) else value
         row.problems.append(catalogue.make("XLS015", source, key, *at, field=key, value=shown))
 
@@ -802,8 +803,9 @@ def write_error_workbook(path: Path, outcome: Outcome, out: Path) -> int:
         if problem.line and problem.line > header:
             text = f"{problem.level}：{label + '：' if label else ''}{problem.message} [{problem.code}]"
             by_row.setdefault(problem.line, []).append(text)
-        if problem.line and problem.col:
-            by_cell.setdefault((problem.line, problem.col), []).append(problem)
+        at = _problem_column(problem, outcome)
+        if problem.line and at:
+            by_cell.setdefault((problem.line, at), []).append(problem)
     for line, texts in by_row.items():
         cell = sheet.cell(line, error_col, "\n".join(texts))
         cell.alignment = wrap
@@ -820,7 +822,8 @@ def write_error_workbook(path: Path, outcome: Outcome, out: Path) -> int:
     for cell in summary[1]:
         cell.font = Font(bold=True)
     for problem in problems:
-        summary.append([problem.line, get_column_letter(problem.col) if problem.col else None,
+        at = _problem_column(problem, outcome)
+        summary.append([problem.line, get_column_letter(at) if at else None,
                         column_label(problem.field) if problem.field else None, problem.level, problem.code,
                         problem.message, fix_text(problem)])
     for letter, width in zip("ABCDEFG", (6, 5, 16, 6, 8, 60, 60)):
@@ -831,6 +834,12 @@ def write_error_workbook(path: Path, outcome: Outcome, out: Path) -> int:
     summary.freeze_panes = "A2"
     _save(book, out, summary)
     return len({p.line for p in problems if p.level == ERROR and p.line and p.line > header})
+
+
+def _problem_column(problem: Problem, outcome: Outcome) -> int | None:
+    """The column a problem is about: its field's column (a missing value too), else where it was found."""
+    key = problem.field.split("[", 1)[0] if problem.field else None
+    return outcome.columns.get(key, problem.col) if key and problem.line else problem.col
 
 
 def write_back(path: Path, outcome: Outcome, out: Path) -> int:

@@ -470,3 +470,22 @@ def test_list_cells_split_on_lines_and_on_separators_between_code_values() -> No
     assert split_items("服务时间", "周六、星期八") == ["周六、星期八"]  # one item: the rules name it
     assert split_items("个人特长", "急救、心理疏导\n摄影") == ["急救、心理疏导", "摄影"]  # free text: lines only
     assert split_items("岗位", " 宣传员 \n\n信息员") == ["宣传员", "信息员"]
+
+
+def test_optional_columns_may_be_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    keep = [key for key in COLUMNS if key in xlsx_template.required_keys() or key == "编号"]
+    book = openpyxl.Workbook()
+    book.active.append(keep)
+    book.active.append([xlsx_template.cell_value(key, person(55).get(key)) for key in keep])
+    book.active.append([xlsx_template.cell_value(key, person(56).get(key)) for key in keep])
+    book.active.cell(3, keep.index("手机") + 1).value = None
+    book.save(tmp_path / "short.xlsx")
+    outcome = import_file(root, tmp_path / "short.xlsx", "taiyuan", dry_run=True)
+    assert sorted((p.line, p.field, p.code) for p in outcome.problems) == [
+        (2, "出生日期", "XLS015"), (2, "性别", "XLS015"), (3, "出生日期", "XLS015"), (3, "性别", "XLS015"),
+        (3, "手机", "REC001")]
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "short.xlsx"), "--unit", "taiyuan", "--root", str(root))
+    sheet = openpyxl.load_workbook(tmp_path / "short-错误标注.xlsx")["Sheet"]
+    phone = sheet.cell(3, keep.index("手机") + 1)
+    assert code == 1 and phone.fill.fgColor.rgb == "FFFFC7CE" and "[REC001]" in phone.comment.text
