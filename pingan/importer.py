@@ -597,10 +597,10 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     outcome = Outcome(source)
     table = read_table(path, source)
     outcome.problems += table.problems
+    outcome.sheet, outcome.header_line, outcome.columns = table.title, table.header_line, table.columns
     if not outcome.valid:
         return outcome
     outcome.rows = len(table.rows)
-    outcome.sheet, outcome.header_line, outcome.columns = table.title, table.header_line, table.columns
     folder = f"{settings.VOLUNTEERS_DIR}/{unit}"
     used = numbers_ever_used(root, unit)
     next_number = max(used, default=0) + 1

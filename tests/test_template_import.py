@@ -489,3 +489,17 @@ def test_optional_columns_may_be_left_out(tmp_path: Path, capsys: pytest.Capture
     sheet = openpyxl.load_workbook(tmp_path / "short-错误标注.xlsx")["Sheet"]
     phone = sheet.cell(3, keep.index("手机") + 1)
     assert code == 1 and phone.fill.fgColor.rgb == "FFFFC7CE" and "[REC001]" in phone.comment.text
+
+
+def test_missing_columns_are_listed_in_the_error_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "身份证号码", "学院"])
+    book.save(tmp_path / "b.xlsx")
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "b.xlsx"), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1
+    summary = openpyxl.load_workbook(tmp_path / "b-错误标注.xlsx")["错误汇总"]
+    assert [(row[3].value, row[4].value) for row in summary.iter_rows(min_row=2)] == [("错误", "XLS004"), ("警告", "XLS003")]
+    (tmp_path / "c.csv").write_text("姓名,身份证号码\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "c.csv"), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "CSV 文件不生成标注工作簿" in out and not (tmp_path / "c-错误标注.xlsx").exists()
