@@ -730,8 +730,8 @@ def error_workbook_path(path: Path) -> Path:
 
 
 def write_back_path(path: Path) -> Path:
-    """名单.xlsx -> 名单-已编号.xlsx, next to the input."""
-    return path.with_name(f"{path.stem}{WRITE_BACK_SUFFIX}.xlsx")
+    """名单.xlsx (or the fixed 名单-错误标注.xlsx) -> 名单-已编号.xlsx, next to the input."""
+    return path.with_name(f"{path.stem.removesuffix(ERROR_WORKBOOK_SUFFIX)}{WRITE_BACK_SUFFIX}.xlsx")
 
 
 def _open_copy(path: Path, outcome: Outcome) -> tuple[Any, Any, int | None]:

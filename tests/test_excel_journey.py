@@ -166,7 +166,7 @@ def test_a_unit_imports_100_rows(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, out, err = run_cli(capsys, "import", str(marked), "--unit", "taiyuan", "--root", str(root), "--write-back")
     assert code == 0, out
     assert out.splitlines()[-2].endswith("已新增 100 条、已更新 0 条，0 条没有变化。")
-    numbered = tmp_path / "名单-错误标注-已编号.xlsx"
+    numbered = tmp_path / "名单-已编号.xlsx"
     assert numbered.is_file()
     copy = openpyxl.load_workbook(numbered)
     assert importer.SUMMARY_SHEET not in copy.sheetnames
