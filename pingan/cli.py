@@ -547,6 +547,40 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", metavar="CODE", required=True, help="这些志愿者的招募单位代码，如 taiyuan")
     _root_option(parser)
     parser.add_argument("--dry-run", action="store_true", help="只检查并列出将要写入的文件，不写入")
+    parser.add_argument("--error-workbook", metavar="OUT.xlsx",
+                        help="有错误时，把标注了错误的工作簿副本写到这里（默认：原文件名-错误标注.xlsx，放在原文件旁边）")
+    parser.add_argument("--write-back", action="store_true",
+                        help="导入成功后写出“原文件名-已编号.xlsx”：填好了新编号的副本，以后用它修改，导入时更新而不是重复新增")
+
+
+def _annotated_copy(args: argparse.Namespace, path: Path, outcome: Outcome) -> None:
+    """The error workbook after a failed import, the written-back copy after a successful one."""
+    from . import importer
+
+    if outcome.valid and not args.write_back:
+        return
+    if outcome.valid and args.dry_run:
+        print("注意：--dry-run 时没有分配编号，不写回编号。")
+        return
+    if outcome.valid:
+        target = importer.write_back_path(path)
+    else:
+        target = Path(args.error_workbook) if args.error_workbook else importer.error_workbook_path(path)
+    if target.resolve() == path.resolve():
+        raise Stop(EXIT_USAGE, f"输出文件 {target} 与输入文件相同；请另选文件名，输入文件不会被改写。")
+    try:
+        if outcome.valid:
+            count = importer.write_back(path, outcome, target)
+            print(f"已写出 {target}：填入了 {count} 个新编号。以后用这个文件修改，导入时会更新这些志愿者，不会重复新增。")
+        else:
+            rows = importer.write_error_workbook(path, outcome, target)
+            print(f"已写出错误标注工作簿 {target}：{rows} 行有错误，出错的单元格已标红并加了批注，"
+                  "每行的“错误说明”列和第一个工作表“错误汇总”列出了全部问题。直接在这个文件里改正后重新导入即可。")
+    except importer.CannotAnnotate:
+        if path.suffix.lower() == ".csv":
+            print("注意：CSV 文件不生成标注工作簿；请按上面列出的行号改正。")
+    except OSError as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"无法写入 {target}：{exc.strerror or exc}") from exc
 
 
 def _print_outcome(outcome: Outcome, dry_run: bool) -> None:
@@ -568,7 +602,11 @@ def _print_outcome(outcome: Outcome, dry_run: bool) -> None:
 
 @command("import", _import_args)
 def cmd_import(args: argparse.Namespace) -> int:
-    """导入 Excel 或 CSV 名单：逐行按 pingan validate 的规则检查（含名额和重复），全部通过才写入记录文件。"""
+    """导入 Excel 或 CSV 名单：逐行按 pingan validate 的规则检查（含名额和重复），全部通过才写入记录文件。
+
+    有错误时在原文件旁边写出“原文件名-错误标注.xlsx”（或 --error-workbook 指定的文件）：改正后重新导入；
+    导入成功后加 --write-back 写出填好新编号的“原文件名-已编号.xlsx”。
+    """
     from . import importer
     from .errors import SettingsInvalid, UnknownUnit
 
@@ -583,6 +621,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     _print_outcome(outcome, args.dry_run)
+    _annotated_copy(args, path, outcome)
     return EXIT_OK if outcome.valid else EXIT_PROBLEMS
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import catalogue
 from .gate import is_admin, login_key
-from .importer import Outcome, import_file, row_line, sorted_problems
+from .importer import Outcome, column_label, fix_text, import_file, row_line, sorted_problems
 from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
 from .reader import Settings, load_settings, settings_at
@@ -142,12 +142,16 @@ def step_summary(pending: Pending, applied: bool) -> str:
                          f"{outcome.unchanged} 条没有变化。")
         else:
             errors = sum(1 for p in outcome.problems if p.level == ERROR)
-            lines.append(f"检查未通过：共 {outcome.rows} 行，{errors} 个错误。请在 Excel 中改正后重新上传同名文件。")
+            lines.append(f"检查未通过：共 {outcome.rows} 行，{errors} 个错误。请在 Excel 中改正后重新上传同名文件。"
+                         "这里不生成标注了错误的工作簿；需要时在本机运行 `pingan import 文件名.xlsx --unit 单位代码`，"
+                         "会在文件旁边得到“文件名-错误标注.xlsx”：出错的单元格已标红并写明改正方法，在其中改正后上传即可。")
         shown = sorted_problems(outcome.problems)
         if shown:
-            lines += ["", "| 级别 | 行 | 列 | 字段 | 说明 |", "| --- | --- | --- | --- | --- |"]
+            lines += ["", "| 级别 | 行 | 列 | 字段 | 说明 | 代码 | 改正方法 |",
+                      "| --- | --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {p.level} | {escape_cell(p.line)} | {escape_cell(p.col)} | "
-                      f"{escape_cell(None if p.field is None else clean(p.field))} | {escape_cell(clean(p.message))} |"
+                      f"{escape_cell(None if p.field is None else clean(column_label(p.field)))} | "
+                      f"{escape_cell(clean(p.message))} | {p.code} | {escape_cell(clean(fix_text(p)))} |"
                       for p in shown[:MAX_LISTED_PROBLEMS]]
             lines += [""] + _not_listed(len(shown)) if len(shown) > MAX_LISTED_PROBLEMS else []
         lines.append("")

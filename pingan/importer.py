@@ -21,14 +21,15 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from . import catalogue, settings
+from . import catalogue, idcard, settings
+from . import codelists as cl
 from . import fields as f
 from .crypto import is_encrypted
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
 from .reader import Repository, Settings, names_ever_in, target_branch
-from .xlsx_template import BOOL_KEYS, COLUMNS, JOIN, LIST_KEYS, NO, UNIT_KEY, YES
+from .xlsx_template import BOOL_KEYS, COLUMNS, EXAMPLE_MARKER, LIST_KEYS, NO, UNIT_KEY, YES, required_keys
 from .yamlio import dump_record
 
 ID = ID_NUMBER
@@ -42,6 +43,18 @@ _RECORD_NUMBER = re.compile(r"-([0-9]{5})\.yaml$")
 _TRUE_TEXT = {YES, "true", "True", "TRUE"}
 _FALSE_TEXT = {NO, "false", "False", "FALSE"}
 _HEADER_DECORATION = re.compile(r"[*＊]|[（(]必填[)）]|[（(]选填[)）]")
+#: Separators accepted between code-list values on one line of a list cell (besides line breaks).
+_SEPARATORS = re.compile(r"[、，,;；/／\s]+")
+#: Outer characters removed from a text cell (with a notice): spaces of every width, never tabs or line breaks.
+_SPACES = " \u3000\u00a0"
+#: Keys whose text is taken as typed, apart from outer spaces: not numbers, lists, yes/no or dates.
+_NOT_TRIMMED = frozenset((ID_NUMBER, f.MOBILE, f.QQ, f.LANDLINE, *LIST_KEYS, *BOOL_KEYS, *DATE_KEYS))
+#: The column `write_error_workbook` adds (one message per row); ignored when the workbook is imported again.
+ERROR_COLUMN = "错误说明"
+#: The first sheet of an error workbook: every problem as a row.
+SUMMARY_SHEET = "错误汇总"
+_RECORD_PATH = re.compile(re.escape(settings.VOLUNTEERS_DIR) + r"/[a-z0-9-]+/[a-z0-9-]+\.yaml")
+_ITEM_FIELD = re.compile(r"(.+)\[([0-9]+)\]")
 
 
 @dataclass
@@ -61,6 +74,9 @@ class Sheet:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     columns: dict[str, int] = field(default_factory=dict)
+    #: The worksheet the list was read from (None for a CSV file), and the line of its header.
+    title: str | None = None
+    header_line: int = 1
 
 
 @dataclass
@@ -73,6 +89,12 @@ class Outcome:
     written: list[tuple[str, str]] = field(default_factory=list)  # (rel, 新增 | 更新)
     unchanged: int = 0
     row_of: dict[str, int] = field(default_factory=dict)
+    #: Where the list stands in the workbook (None: a CSV file, or not read): for the annotated copies.
+    sheet: str | None = None
+    header_line: int = 1
+    columns: dict[str, int] = field(default_factory=dict)
+    #: Rows given a new 编号 by this import: row number -> 编号.
+    numbered: dict[int, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -296,8 +318,8 @@ def _csv_rows(raw: bytes, source: str) -> tuple[list[list[Any]], list[Problem]]:
     return rows, []
 
 
-def _visible_list(book: Any) -> list[list[Any]] | None:
-    """The rows of the first visible worksheet whose header has 姓名 and 身份证号码 (hidden sheets never count)."""
+def _visible_list(book: Any) -> tuple[str, list[list[Any]]] | None:
+    """Title and rows of the first visible worksheet whose header has 姓名 and 身份证号码 (hidden sheets never count)."""
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
@@ -305,46 +327,53 @@ def _visible_list(book: Any) -> list[list[Any]] | None:
         rows = _bounded(sheet.iter_rows(values_only=True), f"工作表“{sheet.title}”")
         head = [row for _, row in zip(range(10), rows)]
         if _header_index(head) is not None:
-            return head + list(rows)
+            return sheet.title, head + list(rows)
     return None
 
 
-def _raw_rows(path: Path, source: str) -> tuple[list[list[Any]], list[Problem]]:
-    """Every row's cell values (xlsx: typed; csv: text) of the list, or a file problem.
+def _package(path: Path, source: str) -> tuple[bytes, list[Problem]]:
+    """The checked, re-packed .xlsx package of `path`, or the problems that stop it being read."""
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        return b"", _too_large(source, "XLS012", f"文件有 {_size(size)}，上限 {_size(MAX_UPLOAD_BYTES)}")
+    raw = path.read_bytes()
+    if is_encrypted(raw):
+        return b"", [_file_problem(source, "XLS007", detail="文件加了打开密码，或是旧版 .xls 格式")]
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        return b"", [_file_problem(source, "XLS007", detail="不是 .xlsx 工作簿")]
+    return _checked_package(raw, source)
+
+
+def _raw_rows(path: Path, source: str) -> tuple[str | None, list[list[Any]], list[Problem]]:
+    """The sheet's title and every row's cell values (xlsx: typed; csv: text) of the list, or a file problem.
 
     The file is refused when it is larger than the limits above; of a workbook
     only visible worksheets are read.
     """
-    size = path.stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        return [], _too_large(source, "XLS012", f"文件有 {_size(size)}，上限 {_size(MAX_UPLOAD_BYTES)}")
-    raw = path.read_bytes()
     if path.suffix.lower() == ".csv":
-        return _csv_rows(raw, source)
-    if is_encrypted(raw):
-        return [], [_file_problem(source, "XLS007", detail="文件加了打开密码，或是旧版 .xls 格式")]
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        return [], [_file_problem(source, "XLS007", detail="不是 .xlsx 工作簿")]
-    clean, problems = _checked_package(raw, source)
-    del raw
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            return None, [], _too_large(source, "XLS012", f"文件有 {_size(size)}，上限 {_size(MAX_UPLOAD_BYTES)}")
+        return None, *_csv_rows(path.read_bytes(), source)
+    clean, problems = _package(path, source)
     if problems:
-        return [], problems
+        return None, [], problems
     import openpyxl
 
     book = None
     try:
         book = openpyxl.load_workbook(io.BytesIO(clean), read_only=True, data_only=True)
-        rows = _visible_list(book)
+        found = _visible_list(book)
     except _TooLarge as exc:
-        return [], _too_large(source, exc.code, exc.detail)
+        return None, [], _too_large(source, exc.code, exc.detail)
     except Exception as exc:  # openpyxl raises many kinds for a damaged package
-        return [], [_file_problem(source, "XLS007", detail=f"工作簿已损坏或格式不受支持（{type(exc).__name__}）")]
+        return None, [], [_file_problem(source, "XLS007", detail=f"工作簿已损坏或格式不受支持（{type(exc).__name__}）")]
     finally:
         if book is not None:
             book.close()
-    if rows is None:
-        return [], [_file_problem(source, "XLS008")]
-    return rows, []
+    if found is None:
+        return None, [], [_file_problem(source, "XLS008")]
+    return found[0], found[1], []
 
 
 def _header_text(value: Any) -> str:
@@ -361,19 +390,19 @@ def _header_index(rows: list[list[Any]]) -> int | None:
 
 def read_table(path: Path, source: str) -> Sheet:
     """The rows of the list in `path` with values converted for the record rules."""
-    rows, problems = _raw_rows(path, source)
-    table = Sheet(problems=problems)
+    title, rows, problems = _raw_rows(path, source)
+    table = Sheet(problems=problems, title=title)
     if problems:
         return table
     header_at = _header_index(rows)
     if header_at is None:
         table.problems.append(_file_problem(source, "XLS008"))
         return table
-    header_line = header_at + 1
+    header_line = table.header_line = header_at + 1
     allowed = (*COLUMNS, UNIT_KEY)
     for col, value in enumerate(rows[header_at], start=1):
         name = _header_text(value)
-        if not name:
+        if not name or name == ERROR_COLUMN:
             continue
         if name in table.columns:
             table.problems.append(_file_problem(source, "XLS009", header_line, col, header=name))
@@ -381,17 +410,22 @@ def read_table(path: Path, source: str) -> Sheet:
             from .codelists import suggest
 
             table.problems.append(_file_problem(source, "XLS003", header_line, col, header=name,
-                                                suggestion=suggest(name, list(allowed))))
+                                                suggestion=suggest(name, list(allowed))))  # a warning: ignored
         else:
             table.columns[name] = col
-    missing = [key for key in COLUMNS if key not in table.columns]
+    needed = required_keys() | {RECORD_ID}  # optional columns (and 出生日期/性别, taken from the ID) may be left out
+    missing = [key for key in COLUMNS if key in needed and key not in table.columns]
     if missing:
         table.problems.append(_file_problem(source, "XLS004", header_line, None, columns="、".join(missing)))
-    if table.problems:
+    if any(p.level == ERROR for p in table.problems):
         return table
+    id_col = table.columns[RECORD_ID]
     for offset, cells in enumerate(rows[header_at + 1:], start=header_at + 2):
         if all(_blank(v) for v in cells):
             continue
+        marker = cells[id_col - 1] if id_col - 1 < len(cells) else None
+        if isinstance(marker, str) and marker.strip() == EXAMPLE_MARKER:
+            continue  # the template's example row
         row = Row(offset, {}, {(): (offset, 1)})
         for key, col in table.columns.items():
             value = cells[col - 1] if col - 1 < len(cells) else None
@@ -405,8 +439,54 @@ def read_table(path: Path, source: str) -> Sheet:
             if isinstance(converted, list):
                 for index in range(len(converted)):
                     row.marks[(key, index)] = (offset, col)
+        _fill_from_id(row, table.columns, source)
         table.rows.append(row)
     return table
+
+
+def _fill_from_id(row: Row, columns: dict[str, int], source: str) -> None:
+    """出生日期 and 性别 left blank are taken from a well-formed ID number, with a notice each."""
+    raw = row.data.get(ID)
+    if not isinstance(raw, str):
+        return
+    number = idcard.normalise(raw)
+    if not idcard.shape_ok(number) or idcard.check_char(number) != number[17]:
+        return
+    birth = idcard.birth_date(number)
+    for key, value in ((f.BIRTH_DATE, birth), (f.SEX, idcard.sex(number))):
+        if key in row.data or value is None:
+            continue
+        row.data[key] = value
+        at = row.marks[(key,)] = (row.number, columns.get(key, columns[ID]))
+        shown = value.isoformat() if isinstance(value, date) else value
+        row.problems.append(catalogue.make("XLS015", source, key, *at, field=key, value=shown))
+
+
+def split_items(key: str, text: str) -> list[str]:
+    """The items of a list cell: one per line; a line of code-list values may also be separated by 、，,;；/ or spaces.
+
+    A line is split only when every part is a value of the column's code list
+    (text after “其它:” is one item, never split), so an item the template
+    wrote on its own line always comes back unchanged.
+    """
+    choices = cl.CODE_LISTS[key][0] if key in cl.CODE_LISTS else None
+    items: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            items += _split_line(line, choices)
+    return items
+
+
+def _split_line(line: str, choices: tuple[str, ...] | None) -> list[str]:
+    if choices is None:
+        return [line]
+    other = line.find(cl.OTHER_PREFIX)
+    head, tail = (line[:other], line[other:].strip()) if other >= 0 else (line, "")
+    parts = [part for part in _SEPARATORS.split(head) if part]
+    if not all(part in choices for part in parts) or (tail and parts and not _SEPARATORS.fullmatch(head[-1])):
+        return [line]
+    return parts + ([tail] if tail else [])
 
 
 def _blank(value: Any) -> bool:
@@ -427,11 +507,13 @@ def convert(key: str, value: Any, row: Row, source: str) -> Any:
     if isinstance(value, datetime) and key not in DATE_KEYS:
         # Excel turns "2024-09-05" typed into a text column into a date; keep what the person typed.
         value = value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    # Texts are kept exactly as typed (outer spaces included): a stray space is reported by the
-    # rules, never removed silently, and a record's text survives template → import unchanged.
+    # Texts are kept as typed apart from outer spaces, which are removed with a notice (never
+    # silently); tabs and line breaks stay, so a record's text survives template → import unchanged.
+    if isinstance(value, str) and key not in _NOT_TRIMMED and value.strip(_SPACES) != value:
+        value = value.strip(_SPACES)
+        problem("XLS014", field=key)
     if key in LIST_KEYS:
-        items = [part.strip() for part in str(_whole(value)).split(JOIN)]
-        return [item for item in items if item] or None
+        return split_items(key, str(_whole(value))) or None
     if key in BOOL_KEYS:
         if isinstance(value, bool):
             return value
@@ -515,7 +597,8 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     outcome = Outcome(source)
     table = read_table(path, source)
     outcome.problems += table.problems
-    if table.problems:
+    outcome.sheet, outcome.header_line, outcome.columns = table.title, table.header_line, table.columns
+    if not outcome.valid:
         return outcome
     outcome.rows = len(table.rows)
     folder = f"{settings.VOLUNTEERS_DIR}/{unit}"
@@ -541,6 +624,7 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
             record_id = f"{unit}-{next_number:05d}"
             next_number += 1
             row.data[RECORD_ID] = record_id
+            outcome.numbered[row.number] = record_id
             row.marks.setdefault((RECORD_ID,), (row.number, table.columns[RECORD_ID]))
         else:
             record_id = f"{unit}-invalid-{row.number}"
@@ -577,15 +661,18 @@ def _repository_problems(repo: Repository, checked: list[tuple[Row, str, Any]], 
     new = frozenset(rel for rel in ours if not (repo.root / rel).exists())
     problems = []
     replacing = {rel: (data, row.marks.get((ID,), (row.number, 1))) for rel, (row, data) in ours.items()}
+    row_of = outcome.row_of
+
+    def at_row(match: re.Match[str]) -> str:
+        rel = match.group(0)
+        return f"第 {row_of[rel]} 行（{rel.rsplit('/', 1)[-1][:-5]}）" if rel in row_of else rel
+
     for problem in repo.problems_with(replacing, new):
         if problem.files.isdisjoint(ours):
             continue  # about other records only: `pingan validate` reports those
         if problem.file not in ours and problem.file.startswith(settings.VOLUNTEERS_DIR + "/"):
             continue  # the same finding is reported at the imported row
-        message = problem.message
-        for rel in sorted(ours, key=len, reverse=True):
-            if rel in message:
-                message = message.replace(rel, f"第 {outcome.row_of[rel]} 行（{rel.rsplit('/', 1)[-1][:-5]}）")
+        message = _RECORD_PATH.sub(at_row, problem.message)  # one pass, whatever the number of rows
         line = (problem.line or outcome.row_of[problem.file]) if problem.file in ours else None
         problems.append(Problem(problem.file, line,
                                 problem.col if problem.file in ours else None, problem.code, problem.level,
@@ -593,13 +680,182 @@ def _repository_problems(repo: Repository, checked: list[tuple[Row, str, Any]], 
     return problems
 
 
+def column_label(name: str) -> str:
+    """The column header a problem's field stands for: 服务时间[2] is 服务时间（第 2 项）."""
+    item = _ITEM_FIELD.fullmatch(name)
+    return f"{item.group(1)}（第 {item.group(2)} 项）" if item else name
+
+
+def fix_text(problem: Problem) -> str:
+    """What to write instead: the catalogue's 改正方法 of the problem's code."""
+    entry = catalogue.CATALOGUE.get(problem.code)
+    return entry.fix if entry else ""
+
+
 def row_line(problem: Problem) -> str:
-    """第 12 行 身份证号码: 身份证号码校验码错误：应为 8"""
+    """第 12 行 身份证号码：身份证号码校验码错误：应为 8 [ID003] 改正方法：…"""
     where = f"第 {problem.line} 行" if problem.line else ""
-    label = f" {problem.field}" if problem.field and problem.line else ""
+    label = f" {column_label(problem.field)}" if problem.field and problem.line else ""
     head = f"{where}{label}".strip()
-    return f"{head}: {problem.message}" if head else problem.message
+    fix = fix_text(problem)
+    tail = f" [{problem.code}]" + (f" 改正方法：{fix}" if fix else "")
+    return f"{head}：{problem.message}{tail}" if head else problem.message + tail
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.col or 0, p.code))
+
+
+# --- annotated copies of the workbook: errors marked, new numbers written back ---------------------
+#
+# Both are copies made with openpyxl of the checked package (never the input itself). The unit fixes
+# the error workbook in place and imports it again: the summary sheet has no 姓名/身份证号码 header and
+# the 错误说明 column is skipped, so only the list is read. Marks of an earlier run are removed first.
+
+#: Author of the comments this module writes (how its own marks are recognised and removed).
+ANNOTATOR = "pingan 导入检查"
+#: Fills of a cell with an error, and of one with only a warning or notice (ARGB).
+ERROR_FILL, NOTICE_FILL = "FFFFC7CE", "FFFFEB9C"
+ERROR_WORKBOOK_SUFFIX = "-错误标注"
+WRITE_BACK_SUFFIX = "-已编号"
+
+
+class CannotAnnotate(ValueError):
+    """The list could not be read (or is a CSV file): there is no workbook to copy."""
+
+
+def error_workbook_path(path: Path) -> Path:
+    """名单.xlsx -> 名单-错误标注.xlsx, next to the input."""
+    return path.with_name(f"{path.stem}{ERROR_WORKBOOK_SUFFIX}.xlsx")
+
+
+def write_back_path(path: Path) -> Path:
+    """名单.xlsx (or the fixed 名单-错误标注.xlsx) -> 名单-已编号.xlsx, next to the input."""
+    return path.with_name(f"{path.stem.removesuffix(ERROR_WORKBOOK_SUFFIX)}{WRITE_BACK_SUFFIX}.xlsx")
+
+
+def _open_copy(path: Path, outcome: Outcome) -> tuple[Any, Any, int | None]:
+    """The workbook, its list sheet with earlier marks removed, and the column of 错误说明 (None without one)."""
+    if outcome.sheet is None or path.suffix.lower() != ".xlsx":
+        raise CannotAnnotate(outcome.source)
+    clean, problems = _package(path, outcome.source)
+    if problems:
+        raise CannotAnnotate(outcome.source)
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.styles import PatternFill
+
+    book = openpyxl.load_workbook(io.BytesIO(clean))
+    if SUMMARY_SHEET in book.sheetnames:
+        del book[SUMMARY_SHEET]
+    sheet = book[outcome.sheet]
+    error_col = None
+    for cell in sheet[outcome.header_line]:
+        if _header_text(cell.value) == ERROR_COLUMN:
+            error_col = cell.column
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell, MergedCell):
+                continue
+            if cell.comment is not None and cell.comment.author == ANNOTATOR:
+                cell.comment = None
+            if cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb in (ERROR_FILL, NOTICE_FILL):
+                cell.fill = PatternFill(fill_type=None)
+    return book, sheet, error_col
+
+
+def _save(book: Any, out: Path, first: Any) -> None:
+    """Save with exactly one selected sheet, `first` (grouped sheets would take every edit twice)."""
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = False
+    first.sheet_view.tabSelected = True
+    book.active = book.worksheets.index(first)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    book.save(out)
+
+
+def write_error_workbook(path: Path, outcome: Outcome, out: Path) -> int:
+    """A copy of `path` with every problem marked: cells filled and commented, a 错误说明 column, a summary sheet.
+
+    Returns the number of rows with an error. Raises CannotAnnotate when the
+    list could not be read or the file is a CSV file.
+    """
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book, sheet, error_col = _open_copy(path, outcome)
+    header = outcome.header_line
+    if error_col is None:
+        used = [cell.column for cell in sheet[header] if not _blank(cell.value)]
+        error_col = max(used, default=0) + 1
+    for (cell,) in sheet.iter_rows(min_row=header + 1, min_col=error_col, max_col=error_col):
+        cell.value = None
+    head = sheet.cell(header, error_col, ERROR_COLUMN)
+    head.font = Font(bold=True, color="FFC00000")
+    sheet.column_dimensions[get_column_letter(error_col)].width = 60
+    wrap = Alignment(wrap_text=True, vertical="top")
+    problems = sorted_problems(outcome.problems)
+    by_row: dict[int, list[str]] = {}
+    by_cell: dict[tuple[int, int], list[Problem]] = {}
+    for problem in problems:
+        label = column_label(problem.field) if problem.field else ""
+        if problem.line and problem.line > header:
+            text = f"{problem.level}：{label + '：' if label else ''}{problem.message} [{problem.code}]"
+            by_row.setdefault(problem.line, []).append(text)
+        at = _problem_column(problem, outcome)
+        if problem.line and at:
+            by_cell.setdefault((problem.line, at), []).append(problem)
+    for line, texts in by_row.items():
+        cell = sheet.cell(line, error_col, "\n".join(texts))
+        cell.alignment = wrap
+        cell.number_format = "@"
+    for (line, col), found in by_cell.items():
+        cell = sheet.cell(line, col)
+        worst = ERROR_FILL if any(p.level == ERROR for p in found) else NOTICE_FILL
+        cell.fill = PatternFill(fill_type="solid", fgColor=worst, bgColor=worst)
+        if cell.comment is None:
+            text = "\n".join(f"{p.level}：{p.message} [{p.code}]\n改正方法：{fix_text(p)}" for p in found)
+            cell.comment = Comment(text, ANNOTATOR, height=160, width=360)
+    summary = book.create_sheet(SUMMARY_SHEET, 0)
+    summary.append(["行", "列", "列名", "级别", "代码", "说明", "改正方法"])
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    for problem in problems:
+        at = _problem_column(problem, outcome)
+        summary.append([problem.line, get_column_letter(at) if at else None,
+                        column_label(problem.field) if problem.field else None, problem.level, problem.code,
+                        problem.message, fix_text(problem)])
+    for letter, width in zip("ABCDEFG", (6, 5, 16, 6, 8, 60, 60)):
+        summary.column_dimensions[letter].width = width
+    for row in summary.iter_rows(min_row=2, min_col=6, max_col=7):
+        for cell in row:
+            cell.alignment = wrap
+    summary.freeze_panes = "A2"
+    _save(book, out, summary)
+    return len({p.line for p in problems if p.level == ERROR and p.line and p.line > header})
+
+
+def _problem_column(problem: Problem, outcome: Outcome) -> int | None:
+    """The column a problem is about: its field's column (a missing value too), else where it was found."""
+    key = problem.field.split("[", 1)[0] if problem.field else None
+    return outcome.columns.get(key, problem.col) if key and problem.line else problem.col
+
+
+def write_back(path: Path, outcome: Outcome, out: Path) -> int:
+    """A copy of `path` with the 编号 this import assigned filled in (marks of an error workbook removed).
+
+    Importing the copy again updates these people instead of adding them a
+    second time. Returns how many numbers were written. Raises CannotAnnotate
+    as `write_error_workbook` does.
+    """
+    book, sheet, error_col = _open_copy(path, outcome)
+    if error_col is not None:
+        for (cell,) in sheet.iter_rows(min_row=outcome.header_line, min_col=error_col, max_col=error_col):
+            cell.value = None
+    col = outcome.columns[RECORD_ID]
+    for line, record_id in outcome.numbered.items():
+        cell = sheet.cell(line, col, record_id)
+        cell.number_format = "@"
+    _save(book, out, sheet)
+    return len(outcome.numbered)

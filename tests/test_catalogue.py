@@ -25,9 +25,10 @@ def test_no_suggestion_leaves_the_blank_empty(none: str | None) -> None:
 def test_the_hint_blank_is_the_catalogues_alone() -> None:
     """Rules pass only the suggestion; a sentence built by a caller is never used."""
     made = make("XLS003", "imports/taiyuan/a.xlsx", None, 1, 2, header="电话", suggestion="手机")
-    assert made.message == "不认识的列名“电话”，是不是“手机”？"
-    assert make("XLS003", "a.xlsx", None, header="x").message == "不认识的列名“x”"
-    assert make("XLS003", "a.xlsx", None, header="x", hint="，是不是“y”？").message == "不认识的列名“x”"
+    plain = "列“{}”不是模板中的列，这一列的内容不会导入，也不会保存"
+    assert made.message == plain.format("电话") + "，是不是“手机”？"
+    assert make("XLS003", "a.xlsx", None, header="x").message == plain.format("x")
+    assert make("XLS003", "a.xlsx", None, header="x", hint="，是不是“y”？").message == plain.format("x")
 
 
 def test_an_entry_may_word_its_own_hint() -> None:

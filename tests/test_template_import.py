@@ -12,10 +12,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from conftest import make_repo, valid_record
 from excel_support import demo_repo, git_commit, run_cli, special_record, write_record
-from pingan import idcard, xlsx_template
+from pingan import codelists, idcard, xlsx_template
 from pingan.importer import import_file
 
 COLUMNS = list(xlsx_template.COLUMNS)
@@ -74,13 +77,25 @@ def test_template_structure(tmp_path: Path) -> None:
     assert book.sheetnames == ["志愿者名单", "填写说明", "代码表"]
     assert book["代码表"].sheet_state == "hidden"
     sheet = book["志愿者名单"]
-    assert [c.value for c in sheet[1]] == COLUMNS and "招募单位" not in COLUMNS
+    headers = [c.value for c in sheet[1]]
+    assert [h.rstrip("*") for h in headers] == COLUMNS and "招募单位" not in COLUMNS
+    assert "姓名*" in headers and "编号" in headers and "性别" in headers and "备注" in headers
+    comments = {h.rstrip("*"): c.comment.text for h, c in zip(headers, sheet[1])}
+    assert "必填" not in comments["编号"] and "留空" in comments["编号"]
+    assert not [k for k, text in comments.items() if "GB" in text or "true" in text]
+    assert comments["姓名"].startswith("必填。") and comments["备注"].startswith("选填。")
+    assert "每项一行" in comments["服务时间"] and "“是”" in comments["无犯罪记录"]
+    help_text = "\n".join(str(c.value) for row in book["填写说明"].iter_rows() for c in row if c.value)
+    assert "每项一行" in help_text and "Alt+Enter" in help_text and "“是”或“否”" in help_text
+    example = [c.value for c in sheet[2]]
+    assert example[0] == xlsx_template.EXAMPLE_MARKER and sheet.cell(2, 1).font.i
+    assert sheet.cell(2, 2).font.color.rgb.endswith("808080")
     assert sheet.freeze_panes == "B2"
     formats = {key: sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)] for i, key in enumerate(COLUMNS)}
     styles = {key: book._number_formats[dim.style_id - 164] if False else dim.number_format
               for key, dim in formats.items()} if False else None
     del styles
-    validations = {sheet.cell(1, openpyxl.utils.column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789"))).value:
+    validations = {sheet.cell(1, openpyxl.utils.column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789"))).value.rstrip("*"):
                    dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert sorted(validations) == sorted(["性别", "民族", "政治面貌", "文化程度", "健康状况", "服务类型", "行业", "所在地区", "无犯罪记录"])
     lists = book["代码表"]
@@ -88,14 +103,15 @@ def test_template_structure(tmp_path: Path) -> None:
     column = header.index("所在地区") + 1
     regions = [lists.cell(r, column).value for r in range(3, lists.max_row + 1) if lists.cell(r, column).value]
     assert "太原市小店区" in regions and validations["所在地区"].endswith(f"$3:${openpyxl.utils.get_column_letter(column)}${len(regions) + 2}")
-    assert "身份证号码" in [c.value for c in sheet[1]] and sheet.cell(1, 1).comment is not None
+    assert "身份证号码*" in [c.value for c in sheet[1]] and sheet.cell(1, 1).comment is not None
 
 
 def test_round_trip_changes_no_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = demo_repo(tmp_path / "repo", count=60)
     write_record(root, special_record())
     write_record(root, special_record(编号="taiyuan-00901", 身份证号码="140121199202020026", 性别="女",
-                                      出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=None, 固定电话=None,
+                                      出生日期=date(1992, 2, 2), 手机="13912345678", 个人特长=["急救、心理疏导", "=摄影"],
+                                      服务项目=["法制宣传", "其它: 周六，周日的夜间巡逻"], 固定电话=None,
                                       备注="多行\n备注"))
     # From outside Shanxi: 在晋居住起始日期 is a date column like the others (it once crashed the import).
     write_record(root, special_record(编号="taiyuan-00902", 身份证号码="110101199001010015", 出生日期=date(1990, 1, 1),
@@ -142,9 +158,11 @@ def test_errors_are_exact_and_nothing_is_written(tmp_path: Path, capsys: pytest.
     assert snapshot(root) == before
     code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
     assert code == 1
-    assert f"t.xlsx 错误：第 3 行 身份证号码: 身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），后几位已经丢失，无法还原" \
-        in out.splitlines()
-    assert out.splitlines()[-1] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
+    line = next(line for line in out.splitlines() if "[XLS001]" in line)
+    assert line.startswith(f"t.xlsx 错误：第 3 行 身份证号码：身份证号码被存成了数字（{float(person(11)['身份证号码']):.15G}），"
+                           "后几位已经丢失，无法还原 [XLS001] 改正方法：选中身份证号码这一列，右键“设置单元格格式”→“文本”")
+    assert out.splitlines()[-2] == "t.xlsx：共 10 行，8 个错误；没有写入任何记录，请改正后重新导入。"
+    assert out.splitlines()[-1].startswith(f"已写出错误标注工作簿 {tmp_path / 't-错误标注.xlsx'}：8 行有错误")
     assert snapshot(root) == before
 
 
@@ -170,7 +188,7 @@ def test_update_writes_only_changed_files(tmp_path: Path, capsys: pytest.Capture
     path = tmp_path / "t.xlsx"
     filled_template(root, path, [], with_records=True)
     book = openpyxl.load_workbook(path)
-    cell = book["志愿者名单"].cell(2, COLUMNS.index("备注") + 1)
+    cell = book["志愿者名单"].cell(3, COLUMNS.index("备注") + 1)  # row 2 is the example
     cell.value = "=1+1 不是公式"
     cell.data_type = "s"  # typed into a text cell: text, not a formula
     book.save(path)
@@ -258,8 +276,8 @@ def test_ci_import_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
     assert code == 1
-    assert "imports/taiyuan/名单.xlsx 错误：第 3 行 身份证号码: 身份证号码应为 18 位（17 位数字加 1 位数字或 X），这里有 3 位" \
-        in out.splitlines()
+    assert "imports/taiyuan/名单.xlsx 错误：第 3 行 身份证号码：身份证号码应为 18 位（17 位数字加 1 位数字或 X），这里有 3 位" \
+        " [ID002] 改正方法：对照身份证逐位核对，去掉中间的空格和其他符号。" in out.splitlines()
     assert "| 错误 | 3 | 7 | 身份证号码 |" in summary.read_text(encoding="utf-8")
     filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(60), person(61)])
     (root / "imports/taiyuan/README.md").write_text("说明", encoding="utf-8")
@@ -282,10 +300,10 @@ def test_repeated_record_id_and_two_uploads_for_one_unit(tmp_path: Path, capsys:
     path = filled_template(root, tmp_path / "t.xlsx", [], with_records=True)
     book = openpyxl.load_workbook(path)
     sheet = book["志愿者名单"]
-    sheet.append([c.value for c in sheet[2]])
+    sheet.append([c.value for c in sheet[3]])  # row 2 is the example, skipped
     book.save(path)
     outcome = import_file(root, path, "taiyuan")
-    assert [(p.code, p.line) for p in outcome.problems] == [("XLS006", 4)]
+    assert [(p.code, p.line) for p in outcome.problems] == [("XLS006", 5)]
     (root / "imports/taiyuan").mkdir(parents=True)
     shutil.copy(path, root / "imports/taiyuan/a.xlsx")
     shutil.copy(path, root / "imports/taiyuan/b.xlsx")
@@ -342,7 +360,8 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
     produced |= {p.code for p in read_table(tmp_path / "long.csv", "long.csv").problems}
     root = existing_repo(tmp_path)
     path = filled_template(root, tmp_path / "t.xlsx", [person(90, 编号="taiyuan-00077"), person(91, 编号="taiyuan-00001"),
-                                                       person(92, 编号="taiyuan-00001")])
+                                                       person(92, 编号="taiyuan-00001"),
+                                                       person(93, 出生日期=None, 工作单位="太原市第五中学 ")])
     produced |= {p.code for p in import_file(root, path, "taiyuan").problems}
     for rel in ("imports/stray.xlsx", "imports/taiyuan/a.xlsx", "imports/taiyuan/b.csv"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -362,3 +381,125 @@ def test_a_date_typed_into_any_column_is_a_message_not_a_crash(tmp_path: Path, k
         assert not errors
     elif key not in ("出生日期", "个人信息同意日期", "登记日期"):
         assert any((p.field or "").split("[")[0] == key for p in errors)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_error_workbook_opens_in_libreoffice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(52), person(53, 身份证号码="123")])
+    out_path = tmp_path / "标注" / "e.xlsx"
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root),
+                             "--error-workbook", str(out_path))
+    assert code == 1 and out_path.is_file() and not (tmp_path / "t-错误标注.xlsx").exists()
+    book = openpyxl.load_workbook(out_path)
+    assert book.sheetnames[0] == "错误汇总"
+    sheet = book["志愿者名单"]
+    assert sheet.cell(1, len(COLUMNS) + 1).value == "错误说明" and "[ID002]" in sheet.cell(3, len(COLUMNS) + 1).value
+    saved = tmp_path / "lo"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(saved), str(out_path)],
+                   check=True, capture_output=True, timeout=180)
+    text = (saved / "e.csv").read_text(encoding="utf-8")
+    assert text.startswith("行,列,列名,级别,代码,说明,改正方法") and "ID002" in text
+
+
+# --- every field round-trips (property test) -------------------------------------------------------
+
+_ALPHABET = list("平安志愿者社区巡逻急救摄影书法心理疏导ABCxyz、，,;；/ =+-@:·（）")
+_TEXT = st.text(st.sampled_from(_ALPHABET), min_size=1, max_size=24).map(lambda t: t.strip()).filter(bool)
+_LEADING = st.sampled_from(["", "=", "+", "-", "@"])
+_LEAD_TEXT = st.builds(lambda lead, text: (lead + text)[:30], _LEADING, _TEXT)
+
+
+def _subset(values: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)
+
+
+@st.composite
+def full_record(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    """A valid taiyuan record with every optional field filled, texts that try to split or become formulas."""
+    birth = date(1990, 1, 1) + timedelta(days=37 * n)
+    outside = draw(st.booleans())
+    body = f"{'110101' if outside else '140121'}{birth:%Y%m%d}0{n % 10}1"
+    service_type = draw(st.sampled_from(codelists.SERVICE_TYPES))
+    other = st.builds(lambda text: f"其它: {text}", _TEXT.filter(lambda t: t.lstrip(":： ") != ""))
+    record = valid_record(
+        编号=f"taiyuan-{n:05d}", 出生日期=birth, 身份证号码=body + idcard.check_char(body), 手机=f"135{n:08d}",
+        职业=draw(_LEAD_TEXT), 固定电话=f"0351-{draw(st.integers(1000000, 9999999))}",
+        QQ=str(draw(st.integers(10000, 99999999999))),
+        个人特长=draw(st.lists(_LEAD_TEXT, min_size=1, max_size=3, unique=True)),
+        服务类型=service_type,
+        行业=draw(st.sampled_from(codelists.INDUSTRIES)) if service_type == codelists.INDUSTRY_SERVICE_TYPE else None,
+        服务时间=draw(_subset(codelists.SERVICE_TIMES)) + draw(st.lists(other, max_size=1)),
+        服务项目=draw(_subset(codelists.SERVICE_ITEMS)) + draw(st.lists(other, max_size=1)),
+        岗位=draw(_subset(codelists.ROLES)),
+        在晋居住起始日期=date(2013, 3, 1) if outside else None,
+        备注="\n".join(draw(st.lists(_LEAD_TEXT, min_size=1, max_size=3))),
+    )
+    return record
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 0), min_size=1, max_size=6).flatmap(
+    lambda ns: st.tuples(*(full_record(index + 1) for index in range(len(ns))))))
+def test_every_field_round_trips(records: tuple[dict[str, Any], ...]) -> None:
+    import tempfile
+
+    from pingan import cli
+
+    with tempfile.TemporaryDirectory(prefix="pingan-roundtrip-") as tmp:
+        root = make_repo(Path(tmp) / "repo")
+        for record in records:
+            write_record(root, record)
+        before = snapshot(root)
+        path = Path(tmp) / "t.xlsx"
+        assert cli.main(["template", "--root", str(root), "--unit", "taiyuan", "--out", str(path), "--with-records"]) == 0
+        outcome = import_file(root, path, "taiyuan")
+        assert outcome.valid and not outcome.written, outcome.problems
+        assert outcome.unchanged == len(records)
+        assert snapshot(root) == before
+
+
+def test_list_cells_split_on_lines_and_on_separators_between_code_values() -> None:
+    from pingan.importer import split_items
+
+    assert split_items("服务时间", "周六，周日") == ["周六", "周日"]
+    assert split_items("服务时间", "周六、 周日 / 事先联系;周一；周二") == ["周六", "周日", "事先联系", "周一", "周二"]
+    assert split_items("服务时间", "周六\n其它: 周六，周日上午") == ["周六", "其它: 周六，周日上午"]
+    assert split_items("服务项目", "交通协管、其它: 巡逻、值守") == ["交通协管", "其它: 巡逻、值守"]
+    assert split_items("服务时间", "周六、星期八") == ["周六、星期八"]  # one item: the rules name it
+    assert split_items("个人特长", "急救、心理疏导\n摄影") == ["急救、心理疏导", "摄影"]  # free text: lines only
+    assert split_items("岗位", " 宣传员 \n\n信息员") == ["宣传员", "信息员"]
+
+
+def test_optional_columns_may_be_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    keep = [key for key in COLUMNS if key in xlsx_template.required_keys() or key == "编号"]
+    book = openpyxl.Workbook()
+    book.active.append(keep)
+    book.active.append([xlsx_template.cell_value(key, person(55).get(key)) for key in keep])
+    book.active.append([xlsx_template.cell_value(key, person(56).get(key)) for key in keep])
+    book.active.cell(3, keep.index("手机") + 1).value = None
+    book.save(tmp_path / "short.xlsx")
+    outcome = import_file(root, tmp_path / "short.xlsx", "taiyuan", dry_run=True)
+    assert sorted((p.line, p.field, p.code) for p in outcome.problems) == [
+        (2, "出生日期", "XLS015"), (2, "性别", "XLS015"), (3, "出生日期", "XLS015"), (3, "性别", "XLS015"),
+        (3, "手机", "REC001")]
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "short.xlsx"), "--unit", "taiyuan", "--root", str(root))
+    sheet = openpyxl.load_workbook(tmp_path / "short-错误标注.xlsx")["Sheet"]
+    phone = sheet.cell(3, keep.index("手机") + 1)
+    assert code == 1 and phone.fill.fgColor.rgb == "FFFFC7CE" and "[REC001]" in phone.comment.text
+
+
+def test_missing_columns_are_listed_in_the_error_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = existing_repo(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "身份证号码", "学院"])
+    book.save(tmp_path / "b.xlsx")
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "b.xlsx"), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1
+    summary = openpyxl.load_workbook(tmp_path / "b-错误标注.xlsx")["错误汇总"]
+    assert [(row[3].value, row[4].value) for row in summary.iter_rows(min_row=2)] == [("错误", "XLS004"), ("警告", "XLS003")]
+    (tmp_path / "c.csv").write_text("姓名,身份证号码\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "c.csv"), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "CSV 文件不生成标注工作簿" in out and not (tmp_path / "c-错误标注.xlsx").exists()
