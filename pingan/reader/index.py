@@ -108,14 +108,19 @@ class Index:
         self._handle = handle
         self._start = start
         self._kept: list[Entry] | None = None if count > KEPT_UP_TO else []
+        #: Lines that carry problems, noted while the entries are kept (None: read the file for them).
+        self._with_problems: list[str] | None = None
 
     def lines(self) -> Iterator[str]:
         self._handle.seek(self._start)
         yield from self._handle
 
     def _read(self) -> Iterator[Entry]:
-        cut = _ENTRY_END
+        cut, with_problems = _ENTRY_END, SEP + "\n"
+        noted = self._with_problems
         for line in self.lines():
+            if noted is not None and not line.endswith(with_problems):
+                noted.append(line)  # kept for problems(): the one pass that reads every line serves both
             # Only the entry's fields are split off; the facts and problems stay one string (a warm run's
             # repository rules read every line, and most of a line is facts).
             yield entry_of(split(line) if "\\" in line else line.split(SEP, cut))
@@ -124,12 +129,16 @@ class Index:
         if self._kept is None:
             return self._read()
         if not self._kept:
+            self._with_problems = []
             self._kept = list(self._read())
         return iter(self._kept)
 
     def problems(self) -> Iterator[Problem]:
         """The records' own problems, in path order."""
-        for line in self.lines():
+        if self._kept is not None:
+            iter(self)  # fills the kept entries and notes the lines that carry problems
+        lines = self._with_problems if self._with_problems is not None else self.lines()
+        for line in lines:
             if not line.endswith(SEP + "\n"):
                 rows: list[list[Any]] = json.loads(split(line)[-1])
                 yield from (Problem(*row) for row in rows)
