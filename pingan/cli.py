@@ -314,7 +314,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     except demo.BadDemoOption as exc:
         raise Stop(EXIT_USAGE, f"演示数据的选项有误：没有单位“{exc}”，或 --registered-until 早于 2014-10-08。") from exc
     if args.git:
-        demo.commit(out)
+        from .errors import GitUnavailable
+
+        try:
+            demo.commit(out)
+        except GitUnavailable as exc:
+            raise Stop(EXIT_CANNOT_CONTINUE, f"无法用 git 提交演示数据（需要安装 git）：{exc}") from exc
     print(f"已在 {out} 生成 {written} 条虚构的志愿者记录。")
     return EXIT_OK
 

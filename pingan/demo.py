@@ -10,7 +10,6 @@ import math
 import os
 import random
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 from . import codelists as cl
 from . import fields as f
-from . import idcard, settings
+from . import gitio, idcard, settings
 from .dates import anniversary
 from .errors import PinganError
 from .model import Unit
@@ -254,4 +253,4 @@ def commit(out: Path, message: str = "Add synthetic demo data") -> None:
     # No automatic repacking: with 300,000 new objects git would start one in the background, and it
     # would run on during whatever comes next (a benchmark, the demo's own steps).
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "gc.auto=0", "commit", "-q", "-m", message]):
-        subprocess.run(["git", "-C", str(out), *args], check=True, env=env)
+        gitio.git(out, *args, env=env)

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .errors import GitUnavailable
 
 
-def git(root: Path, *args: str, stdin: bytes | None = None,
-        failure: type[GitUnavailable] = GitUnavailable) -> bytes:
-    """Run `git -C root ARGS`; raise `failure` (a GitUnavailable) when git is missing or fails."""
+def git(root: Path, *args: str, stdin: bytes | None = None, failure: type[GitUnavailable] = GitUnavailable,
+        env: Mapping[str, str] | None = None) -> bytes:
+    """Run `git -C root ARGS` (in `env` when given); raise `failure` (a GitUnavailable) when git is missing or fails."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
+        done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False,
+                              env=env)
     except OSError as exc:  # git is not installed
         raise failure(str(exc)) from exc
     if done.returncode != 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from .catalogue import CATALOGUE, FAMILIES, VARIANTS, CodeEntry, Family, anchor, family_of
+from .markdown_cells import escape_cell
 
 FIELDS = ("title", "template", "fix", "example")
 
@@ -14,8 +15,8 @@ def missing_parts(entry: CodeEntry) -> list[str]:
 
 
 def _md(text: str) -> str:
-    """Catalogue text as literal Markdown (examples hold YAML such as `*别名` and `<<`)."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
+    """Catalogue text as literal Markdown (examples hold YAML such as `*别名` and `<<`): the one escape."""
+    return escape_cell(text)
 
 
 def meaning(entry: CodeEntry | str) -> str:
