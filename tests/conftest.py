@@ -17,8 +17,12 @@ TODAY = "2026-11-29"
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rules that depend on today see the same day in every run."""
+    """Rules that depend on today see the same day in every run, and no test inherits CI's environment.
+
+    CI runs the suite with CI=true, where pingan refuses plaintext outputs; a test of that refusal sets CI itself.
+    """
     monkeypatch.setenv("PINGAN_TODAY", TODAY)
+    monkeypatch.delenv("CI", raising=False)
 
 
 def valid_record(**changes: Any) -> dict[str, Any]:

@@ -124,6 +124,11 @@ def serious_violations(page: object) -> list[dict[str, object]]:
     """axe-core's serious and critical WCAG 2.0/2.1 A and AA violations on the page."""
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `make node_modules/.installed` (npm ci)")
+    # The full-page screenshot scrolls; Material then fades its tabs out and back. axe must judge the page at
+    # rest, not a colour caught mid-transition, so transitions end at once and the page is back at the top.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(100)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});

@@ -123,7 +123,7 @@ HOSTILE = ['2024-01-01"; echo INJECTED; touch {marker}; echo "', "$(shell touch 
 def test_ci_rosters_never_runs_its_date(tmp_path: Path, value: str) -> None:
     marker = tmp_path / "pwned"
     value = value.format(marker=marker)
-    recipe = subprocess.run(["make", "-n", "-o", "venv", "ci-rosters", f"ROSTER_SINCE={value}", f"SINCE={value}"],
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "-o", "venv", "ci-rosters", f"ROSTER_SINCE={value}", f"SINCE={value}"],
                             cwd=PROJECT, capture_output=True, text=True)
     assert recipe.stdout.strip().splitlines()[-1] == \
         ".venv/bin/pingan roster --out rosters --since-env ROSTER_SINCE --password-env ROSTER_PASSWORD"
@@ -134,7 +134,7 @@ def test_ci_rosters_never_runs_its_date(tmp_path: Path, value: str) -> None:
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
     env = {**os.environ, "ROSTER_SINCE": value, "ROSTER_PASSWORD": "test-only", "PINGAN_TODAY": "2026-11-29",
            "PYTHONPATH": str(PROJECT)}
-    done = subprocess.run(["make", "-o", "venv", "ci-rosters", f"BIN={shim.parent}"], cwd=PROJECT, env=env,
+    done = subprocess.run(["make", "--no-print-directory", "-o", "venv", "ci-rosters", f"BIN={shim.parent}"], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=120)
     output = done.stdout + done.stderr
     assert not marker.exists()
@@ -226,7 +226,7 @@ def test_pre_commit_hooks_call_pingan_validate() -> None:
 
 def test_the_site_build_never_draws_a_new_release() -> None:
     """A release made in the site job would not be committed: the next build would draw fresh noise to average."""
-    recipe = subprocess.run(["make", "-n", "ci-site", "-o", "venv"], capture_output=True, text=True, cwd=PROJECT,
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "ci-site", "-o", "venv"], capture_output=True, text=True, cwd=PROJECT,
                             check=True).stdout
     assert "--no-new-releases" in recipe
     release = load(PROJECT / ".github/workflows/release.yml")
