@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import heapq
 import multiprocessing
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -19,7 +21,6 @@ from ..loader import Loaded, load_yaml
 from ..rules import Context, check_record
 from ..rules.repository import Entry
 from . import cache, index
-from .cache import current_signature
 from .facts import NO_FACTS, facts_of
 
 #: Worker processes for a cold run (the machines this runs on have two cores).
@@ -109,35 +110,48 @@ class Comparison:
 
 
 def compare(root: Path, rels: list[str], stored: Iterable[str]) -> Comparison:
-    """Walk the paths and the stored lines side by side (both in path order) and decide for each file."""
+    """Walk the paths and the stored lines side by side (both in path order) and decide for each file.
+
+    This is most of a warm run: one lstat per file, and the stored signature compared as it stands.
+    """
     found = Comparison([], set(), {})
+    cold, dropped, resigned = found.cold, found.dropped, found.resigned
     base = f"{root}/"
-    separator, fields = index.SEP, len(index.FIELDS)
+    separator, separators = index.SEP, len(index.FIELDS) - 1
+    lstat, is_regular, signature = os.lstat, stat.S_ISREG, cache.signature
     lines = enumerate(stored)
     number, line = next(lines, (-1, ""))
+    head = line[:line.find(separator)]
     for rel in rels:
-        while line and line[:line.find(separator)] < rel:  # a file that is gone
-            found.dropped.add(number)
+        while line and head < rel:  # a file that is gone
+            dropped.add(number)
             number, line = next(lines, (-1, ""))
-        if not line or line[:line.find(separator)] != rel:
-            found.cold.append(rel)
+            head = line[:line.find(separator)]
+        if not line or head != rel:
+            cold.append(rel)
             continue
-        parts = line.split(separator, 3)
         # A damaged line (cut short, fields missing) counts as changed: the file is checked again.
-        if line[-1] != "\n" or line.count(separator) != fields - 1:
+        if line[-1] != "\n" or line.count(separator) != separators:
             kept = None
-        elif parts[2] and parts[2] == current_signature(base + rel):
-            kept = parts[2]  # the common case of a warm run, asked directly: one lstat, no hashing
         else:
-            kept = cache.unchanged(base + rel, parts[1], parts[2])
+            _, digest, signed, _ = line.split(separator, 3)
+            try:
+                info = lstat(base + rel)
+            except OSError:
+                info = None
+            if signed and info is not None and is_regular(info.st_mode) and signed == signature(info):
+                kept = signed  # the common case of a warm run: unchanged, nothing to hash
+            else:
+                kept = cache.unchanged(base + rel, digest, signed)
         if kept is None:
-            found.cold.append(rel)
-            found.dropped.add(number)
-        elif kept != parts[2]:
-            found.resigned[number] = kept
+            cold.append(rel)
+            dropped.add(number)
+        elif kept != signed:
+            resigned[number] = kept
         number, line = next(lines, (-1, ""))
+        head = line[:line.find(separator)]
     while line:
-        found.dropped.add(number)
+        dropped.add(number)
         number, line = next(lines, (-1, ""))
     return found
 

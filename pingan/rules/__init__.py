@@ -1,14 +1,24 @@
 """Validation rules: record rules (one file) and repository rules (the whole tree)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import cache
+
 from ..loader import Loaded
 from ..problems import ERROR, Problem
 from .context import Context, RecordView
-from .lifecycle import LIFECYCLE_RULES
-from .record import RECORD_RULES as _RECORD_RULES
 
-#: Every record rule in order: the rules of one file (record.py), then the lifecycle's (lifecycle.py).
-RECORD_RULES = _RECORD_RULES + LIFECYCLE_RULES
+
+@cache
+def record_rules() -> tuple[Callable[[RecordView, Context], Iterator[Problem]], ...]:
+    """Every record rule in order: the rules of one file (record.py), then the lifecycle's (lifecycle.py).
+
+    Imported on first use: a warm run checks no record, and need not load phone-number metadata.
+    """
+    from .lifecycle import LIFECYCLE_RULES
+    from .record import RECORD_RULES
+
+    return RECORD_RULES + LIFECYCLE_RULES
 
 
 def blocks(problem: Problem) -> bool:
@@ -26,7 +36,7 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
     if loaded.data is None:
         return problems, None
     rec = RecordView(loaded, dict(loaded.data), {top_key(p) for p in problems if blocks(p)})
-    for rule in RECORD_RULES:
+    for rule in record_rules():
         for problem in rule(rec, ctx):
             problems.append(problem)
             if blocks(problem):
@@ -34,4 +44,4 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
     return problems, rec.data
 
 
-__all__ = ["Context", "RecordView", "RECORD_RULES", "check_record"]
+__all__ = ["Context", "RecordView", "check_record", "record_rules"]
