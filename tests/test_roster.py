@@ -205,3 +205,21 @@ def test_ci_builds_encrypted_rosters_kept_seven_days() -> None:
     run = subprocess.run(["make", "ci-rosters"], cwd=PROJECT, env=env, capture_output=True, text=True)
     assert run.returncode != 0 and "ROSTER_PASSWORD" in run.stderr
     assert not (PROJECT / "rosters").exists()
+
+
+def test_a_unit_gets_its_own_insurance_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """roster --unit U --since D: the unit's roster titled by its name, and its own change list (issue 13)."""
+    monkeypatch.setenv("CI", "")
+    root = demo_repo(tmp_path / "repo", count=40)  # committed 2016-12-31
+    write_record(root, special_record())  # a new 太原市 volunteer
+    git_commit(root, "new", "2026-11-10T10:00:00+08:00")
+    code, out, err = run_cli(capsys, "roster", "--root", str(root), "--out", str(tmp_path / "out"), "--unit", "taiyuan",
+                             "--since", "2026-11-01")
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["太原市保险变动名单.xlsx", "太原市青年平安志愿者名单.xlsx"]
+    book = openpyxl.load_workbook(tmp_path / "out/太原市青年平安志愿者名单.xlsx")
+    assert book["名额完成情况"]["A1"].value == "太原市青年平安志愿者名额完成情况"
+    table = rows(openpyxl.load_workbook(tmp_path / "out/太原市保险变动名单.xlsx")["保险变动名单"])
+    assert [(r[0], r[1]) for r in table[3:]] == [("新增", "taiyuan-00900")]
