@@ -56,6 +56,12 @@ def is_admin(authors: Sequence[str], base: Settings) -> bool:
     return bool(authors) and all(login_key(a) in admins for a in authors)
 
 
+def maintained_by(author: str, base: Settings) -> set[str]:
+    """The codes of the units `author` maintains, by the target branch's settings."""
+    who = login_key(author)
+    return {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+
+
 def _own_path(path: str, units: set[str]) -> bool:
     """A record file of one of `units` (data/volunteers/<u>/<u>-NNNNN.yaml) or a workbook in imports/<u>/."""
     for unit in units:
@@ -81,10 +87,9 @@ def authorship(changes: Iterable[Change], authors: Sequence[str], base: Settings
     problems = []
     paths = sorted({path for change in changes for path in change.paths})
     for author in authors:
-        who = login_key(author)
         if is_admin([author], base):
             continue
-        own = {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+        own = maintained_by(author, base)
         if not own:  # one error that says what to ask for, not one line per file
             problems.append(catalogue.make("AUT005", paths[0] if paths else settings.PROVINCE_FILE, None,
                                            author=author, count=len(paths)))
@@ -150,8 +155,7 @@ def own_retirements(changes: Sequence[Change], before: list[str], after: list[st
     deleted = {_record_id(c.path) for c in changes if c.status == "D"}
     added = set(after) - set(before)
     for author in authors:
-        who = login_key(author)
-        own = {code for code, unit in base.units.items() if who in {login_key(m) for m in unit.maintainers}}
+        own = maintained_by(author, base)
         if not all(number in deleted and number.rsplit("-", 1)[0] in own for number in added):
             return False
     return bool(added)

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import catalogue
-from .gate import is_admin, login_key
+from .gate import is_admin, maintained_by
 from .importer import Outcome, column_label, fix_text, import_file, row_line, sorted_problems
 from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
@@ -82,10 +82,10 @@ def authorship(pending: Pending, authors: Sequence[str], base: Settings) -> list
     for author in authors:
         if is_admin([author], base):
             continue
-        who = login_key(author)
+        own = maintained_by(author, base)
         for unit_code, path in sorted(pending.files.items()):
             unit = base.units.get(unit_code)
-            if unit is None or who not in {login_key(m) for m in unit.maintainers}:
+            if unit_code not in own:
                 rel = f"{IMPORTS_DIR}/{unit_code}/{path.name}"
                 problems.append(catalogue.make("AUT001", rel, None, author=author, unit=unit_code, path=rel,
                                                unit_name=unit.name if unit else unit_code))

@@ -116,10 +116,10 @@ class Index:
         yield from self._handle
 
     def _read(self) -> Iterator[Entry]:
-        cut, with_problems = _ENTRY_END, SEP + "\n"
+        cut, clean_end = _ENTRY_END, SEP + "\n"  # a line without problems ends with an empty last field
         noted = self._with_problems
         for line in self.lines():
-            if noted is not None and not line.endswith(with_problems):
+            if noted is not None and not line.endswith(clean_end):
                 noted.append(line)  # kept for problems(): the one pass that reads every line serves both
             # Only the entry's fields are split off; the facts and problems stay one string (a warm run's
             # repository rules read every line, and most of a line is facts).
