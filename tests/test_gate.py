@@ -357,3 +357,12 @@ def test_a_transferred_record_is_the_offices(tmp_path: Path) -> None:
     root = pull_request(tmp_path, lambda r: write(r, arrived))
     assert ("AUT006", record_file(arrived)[0]) in errors(root, "dt-maint")
     assert not [c for c, _ in errors(root, "office") if c == "AUT006"]
+
+
+def test_a_unit_cannot_touch_the_published_releases(tmp_path: Path) -> None:
+    """Frozen statistics releases are the office's: a unit editing one (to reset its noise) is refused."""
+    def tamper(root: Path) -> None:
+        (root / "data/releases").mkdir(parents=True)
+        (root / "data/releases/2015Q1.json").write_text('{"tables": []}\n', encoding="utf-8")
+    root = pull_request(tmp_path, tamper)
+    assert ("AUT003", "data/releases/2015Q1.json") in errors(root, "ty-maint")

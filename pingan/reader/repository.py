@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import catalogue, gitio, settings
 from ..catalogue import Verbatim
-from ..errors import GitUnavailable
+from ..errors import GitUnavailable, SettingsInvalid
 from ..fields import DATE_KEYS
 from ..loader import Loaded
 from ..model import Volunteer, iso_date
@@ -190,9 +190,8 @@ class Repository:
     def check(self, loaded: Loaded) -> tuple[list[Problem], dict[str, Any] | None]:
         """Every record rule on a loaded record (a file, or a spreadsheet row): problems and normalised data."""
         ctx = self.context
-        if ctx is None:
-            self.settings.required()  # raises SettingsInvalid
-            raise AssertionError("unreachable")  # pragma: no cover
+        if ctx is None:  # no readable province file: nothing can be judged
+            raise SettingsInvalid([p for p in self.settings.problems if p.level == ERROR])
         return check_record(loaded, ctx)
 
     def normalised(self, rel: str) -> tuple[list[Problem], dict[str, Any] | None]:
