@@ -360,6 +360,52 @@ CATALOGUE.update(_entries(
 ))
 
 
+# Encrypted records and key files (issue 15): keyless checks anyone can run, keyed checks where a key opens the file
+CATALOGUE.update(_entries(
+    ("ENC001", ERROR, "记录没有加密", "本仓库的记录须加密（已设置 keys/ci.txt），这个文件却是明文",
+     ("运行 pingan keys sync：它按 keys/ 中的公钥加密本单位的明文记录；以后用 pingan import 或 pingan edit 写记录，"
+      "它们直接写出加密文件。明文一旦提交就会留在历史中，已提交的请联系办公室清除。"), "手机: \"13812345678\" 没有加密"),
+    ("ENC002", ERROR, "字段没有加密", "“{key}”必须加密，文件中却是明文",
+     ("只有编号、招募单位、登记日期、状态、退出日期和原编号不加密；不要直接在加密记录中写字段，"
+      "用 pingan edit 编号 修改，它会加密新写的值。"), "加密记录中直接写了 备注: 住院中"),
+    ("ENC003", ERROR, "加密的收件人与公钥不符", "这条记录的收件人与 keys/ 中本单位、办公室和 CI 的公钥不一致：{detail}",
+     ("运行 pingan keys sync，按 keys/ 中的公钥重新包装每个文件的数据密钥（加密的值不变）；"
+      "有人离开的，再运行 pingan keys rotate --unit 单位代码。"), "keys/taiyuan.txt 新增了一个公钥，记录还没有同步"),
+    ("ENC004", ERROR, "加密信息无法读取", "文件末尾的 sops 加密信息{detail}",
+     "加密信息由 pingan 或 sops 写出，不要手工修改；从提交历史中恢复这个文件，或请办公室用 sops 重新加密。",
+     "sops: 之下缺少 age 收件人"),
+    ("ENC005", ERROR, "校验码不符", "记录内容与加密时的校验码（MAC）不符：加密之后有字段被改动过",
+     ("明文字段（如登记日期）不用密钥也能改，但会被发现：用 pingan edit 编号 修改记录，它会重新计算校验码。"
+      "不是本单位改的，请联系办公室查看这个文件的修改历史。"), "直接把 登记日期 从 2015-03-01 改成 2015-03-02"),
+    ("ENC006", ERROR, "无法解密", "{detail}",
+     "加密的值或数据密钥被改动过，或是从别的文件复制来的：从提交历史中恢复这个文件，或用 pingan edit 重新写这一项。",
+     "把另一条记录的 姓名 加密值复制到这里"),
+    ("ENC007", ERROR, "文件中有私钥", "文件中出现了 age 私钥（AGE-SECRET-KEY-…）：私钥绝不能放进仓库",
+     ("立即删除这个私钥并作废它：用 pingan keys new 生成新私钥，把新公钥换进 keys/，运行 pingan keys sync 和 "
+      "pingan keys rotate，再请办公室从提交历史中清除。"), "keys/taiyuan.txt 中粘贴了私钥"),
+    ("ENC008", ERROR, "加密记录中有注释", "加密的记录只能有第一行的 schema 注释：注释不加密，可能写进个人信息",
+     "删去这条注释；要说明的情况写进“备注”字段（会加密）。", "# 此人电话已停机"),
+    ("ENC009", ERROR, "仓库没有启用加密", "本仓库没有设置加密（没有 keys/ci.txt），这条记录却是加密的",
+     "由办公室先设置 keys/ 中的公钥并运行 pingan encrypt-all 迁移到加密仓库；之前请提交明文记录。",
+     "还没有 keys/ 目录的仓库中出现了 sops 加密的记录"),
+    ("ENC010", ERROR, "公钥文件中有无法读取的行", "这一行不是 age 公钥（应写成“age1… # 账号”）",
+     "每行一个公钥：pingan keys new 打印的 age1 开头的公钥，空一格，再写“# 账号”。", "age1abc # zhangsan（公钥不完整）"),
+    ("ENC011", ERROR, "公钥的账号不是本单位的维护者", "公钥的账号“{login}”不是{unit}的维护者",
+     "单位的公钥只能属于 data/units/ 中本单位“维护者”列出的账号：先由管理员把账号加入维护者，或删去这个公钥。",
+     "keys/taiyuan.txt 中写了 age1… # lisi，但 lisi 不是太原市的维护者"),
+    ("ENC012", ERROR, "公钥文件没有对应的单位", "keys/ 中的 {name} 没有对应的单位",
+     "公钥文件以单位代码命名（如 keys/taiyuan.txt），另有 keys/office.txt 和 keys/ci.txt；改正文件名或删去这个文件。",
+     "keys/太原.txt"),
+    ("ENC013", WARNING, "办公室公钥少于两个", "keys/office.txt 只有 {count} 个公钥：至少要两个，其中一个离线保存",
+     "办公室的私钥一旦丢失，就只有 CI 能读记录：再生成一把离线保存的备用私钥，把公钥加进 keys/office.txt，再运行 pingan keys sync。",
+     "keys/office.txt 只有一行"),
+    ("ENC014", ERROR, "CI 公钥不是一个", "keys/ci.txt 应当正好有一个公钥，现在有 {count} 个",
+     "CI 用一把私钥（保存在代码托管平台的机密变量中）检查所有记录：keys/ci.txt 中只写它的公钥。", "keys/ci.txt 是空的"),
+    ("ENC015", NOTICE, "其他单位的记录只检查了明文字段", "本机的私钥打不开 {count} 条其他单位的记录：只检查了它们的明文字段、位置和名额；跨单位的重复登记由 CI 检查",
+     "这是正常的：每个单位只能读本单位的记录。提交后 CI 用自己的私钥检查全部记录。", "在本单位电脑上运行 pingan validate"),
+))
+
+
 @dataclass(frozen=True)
 class Family:
     """A group of codes sharing a prefix: the section of the error-code page they are listed in."""
@@ -380,6 +426,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"), Family("NUM", "编号"),
     Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
     Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),
+    Family("ENC", "加密与密钥", "加密仓库中（设置了 keys/ci.txt）的记录和公钥文件的检查；不用私钥就能做的检查在每台电脑上都做，"
+           "校验码和记录内容的检查只在能解密的地方做（本单位的记录，或 CI 中的全部记录）。"),
     Family("LEK", "网站泄露检查", "由 `pingan leak-check` 在发布前检查生成的网站时报告。"),
 )
 

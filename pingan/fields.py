@@ -47,4 +47,8 @@ WITHDRAWN_ON = _key("withdrawn_on")
 WITHDRAWAL_REASON = _key("withdrawal_reason")
 PREVIOUS_ID = _key("previous_id")
 
+#: What stays readable in an encrypted record (issue 15): where it stands and how it counts against quotas,
+#: never anything about the person. Every other value is encrypted for the unit, the office and CI.
+CLEAR_KEYS = (RECORD_ID, UNIT, REGISTERED, STATUS, WITHDRAWN_ON, PREVIOUS_ID)
+
 __all__ = [name for name in dir() if name.isupper()] + ["DATE_KEYS", "TEXT_KEYS"]

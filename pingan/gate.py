@@ -19,15 +19,11 @@ from datetime import date, timedelta
 
 from . import catalogue, settings
 from .catalogue import Verbatim
+from .model import login_key
 from .problems import Problem
 from .reader import Change, Settings, Verdict, added
 
 IMPORTS_DIR = "imports"
-
-
-def login_key(name: str) -> str:
-    """A host login as compared: without @, outer spaces and case."""
-    return name.strip().removeprefix("@").casefold()
 
 
 def _unit_of(rel: str) -> str | None:

@@ -2,8 +2,8 @@
 
 Records are parsed from libyaml events (the C parser where available) so that
 anchors, tags, merge keys and duplicate keys are seen and refused, and so that
-every value keeps its line and column for messages. Any future decryption of
-personal fields belongs here, between reading and returning the mapping.
+every value keeps its line and column for messages. Encrypted values are
+opened right after (sealed.py), in the same places.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import yaml
 from . import catalogue
 from .problems import Problem
 from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
+from .sopsfile import Seal
 
 try:
     from yaml._yaml import CParser  # what yaml.cyaml re-exports (its stubs' __all__ leaves it out)
@@ -72,6 +73,8 @@ class Loaded:
     #: What the file system said before the file was read, and the bytes read (None when not read).
     info: os.stat_result | None = None
     raw: bytes | None = None
+    #: How the file was encrypted (None: a plaintext file); see sealed.py.
+    seal: Seal | None = None
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """Line and column of the value at `path`, else of its nearest parent, else of the mapping."""

@@ -128,6 +128,11 @@ class DemoSite(BaseModel):
     summary: str | None = Field(None, alias="简介", max_length=300)
 
 
+def login_key(name: str) -> str:
+    """A host login as compared: without @, outer spaces and case."""
+    return name.strip().removeprefix("@").casefold()
+
+
 class Unit(BaseModel):
     """一个招募单位（工作方案附件2）：名称、类别、名额和负责维护其记录的账号。"""
 

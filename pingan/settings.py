@@ -18,6 +18,8 @@ PROVINCE_FILE = "data/province.yaml"
 #: Numbers of records purged on request: never given again, and the file only ever grows.
 RETIRED_NUMBERS_FILE = "data/retired-numbers.txt"
 SCHEMAS_DIR = "schemas"
+#: Public age keys of units, the office and CI (issue 15): the repository is encrypted when keys/ci.txt exists.
+KEYS_DIR = "keys"
 
 #: Records are small; anything larger is refused before it is parsed.
 MAX_RECORD_BYTES = 64 * 1024

@@ -2,6 +2,9 @@
 
 Keys follow the model's order, absent values are left out, and a string is
 quoted whenever YAML 1.1 would read it back as anything but the same string.
+With a Sealer, the record is written encrypted (sopsfile.py): clear fields as
+quoted strings (sops would retype an unquoted date), every other value as its
+encrypted token, each on the line it would have in clear.
 """
 from __future__ import annotations
 
@@ -12,10 +15,14 @@ from typing import Any
 
 import yaml
 
+from .fields import CLEAR_KEYS
 from .model import Volunteer
 from .settings import SCHEMA_PRAGMA
+from .sopsfile import Scalar, Sealer, envelope_lines, mac_of
 
 RECORD_KEYS = tuple(f.alias for f in Volunteer.model_fields.values() if f.alias)
+#: Which keys sops leaves in clear in a record (its `unencrypted_regex`).
+UNENCRYPTED_REGEX = "^(" + "|".join(CLEAR_KEYS) + ")$"
 
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -54,8 +61,10 @@ def _escaped(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def dump_record(data: dict[str, Any]) -> str:
-    """A record file's text: the editor schema comment, then the keys in model order."""
+def dump_record(data: dict[str, Any], sealer: Sealer | None = None) -> str:
+    """A record file's text: the editor schema comment, then the keys in model order (encrypted with `sealer`)."""
+    if sealer is not None:
+        return _dump_sealed(data, sealer)
     lines = [SCHEMA_PRAGMA]
     for key in RECORD_KEYS:
         value = data.get(key)
@@ -68,4 +77,38 @@ def dump_record(data: dict[str, Any]) -> str:
             lines += [f"  - {scalar(item)}" for item in value]
         else:
             lines.append(f"{key}: {scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(value: Any) -> Scalar:
+    """A value as it is encrypted: booleans and numbers keep their type, dates are written as text."""
+    if isinstance(value, (bool, int, float)):
+        return value
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _dump_sealed(data: dict[str, Any], sealer: Sealer) -> str:
+    lines = [SCHEMA_PRAGMA]
+    values: list[Scalar] = []  # in document order, for the MAC
+    clear = frozenset(CLEAR_KEYS)
+    for key in RECORD_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if key in clear:
+            text = str(_plain(value))
+            lines.append(f"{key}: {json.dumps(text, ensure_ascii=False)}")
+            values.append(text)
+            continue
+        items = value if isinstance(value, list) else [value]
+        plain = [_plain(item) for item in items]
+        tokens = [sealer.token(item, f"{key}:") or '""' for item in plain]
+        if not isinstance(value, list):
+            lines.append(f"{key}: {tokens[0]}")
+        elif value:
+            lines += [f"{key}:", *(f"  - {token}" for token in tokens)]
+        else:
+            lines.append(f"{key}: []")
+        values += plain
+    lines += envelope_lines(sealer.envelope(mac_of(values), UNENCRYPTED_REGEX))
     return "\n".join(lines) + "\n"

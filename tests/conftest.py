@@ -23,6 +23,8 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setenv("PINGAN_TODAY", TODAY)
     monkeypatch.delenv("CI", raising=False)
+    for variable in ("PINGAN_AGE_KEY_FILE", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY"):  # nobody's own keys either
+        monkeypatch.delenv(variable, raising=False)
 
 
 def valid_record(**changes: Any) -> dict[str, Any]:

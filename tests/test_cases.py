@@ -87,6 +87,7 @@ OTHER_FAMILIES = {
     "LEK": Path(__file__).parent / "test_leak.py",  # the leak-check CLI prints LEK001
     "AUT": Path(__file__).parent / "test_gate.py",  # the hostile pull-request suite
     "NUM": Path(__file__).parent / "test_gate.py",  # numbers are permanent
+    "ENC": Path(__file__).parent / "test_encryption.py",  # encrypted records and key files
 }
 
 

@@ -15,6 +15,7 @@ repository and never through a link.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import stat
@@ -28,12 +29,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyrage
+
 from .. import settings
+from ..agekeys import Keyring
 from ..loader import Loaded
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
-FORMAT = 5
+FORMAT = 6
 #: A file changed this close to the moment it is read could change again within the same time
 #: stamp; its signature is not trusted (git's "racily clean" entries).
 RACY_NS = 2_000_000_000
@@ -130,10 +134,12 @@ def _library_versions() -> str:
         (stdnum, stdnum.__version__), (phonenumbers, phonenumbers.__version__)))
 
 
-def run_key(settings_digest: str, today: date) -> str:
-    """Everything a record's result depends on besides the record itself: code, libraries, settings, the day."""
+def run_key(settings_digest: str, today: date, recipients: frozenset[str] = frozenset()) -> str:
+    """Everything a record's result depends on besides the record itself: code, libraries, settings, the day,
+    and which keys opened the encrypted records."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(f"format {FORMAT}\n{sys.version}\n{_library_versions()}\n{today.isoformat()}\n".encode())
+    hasher.update(" ".join(sorted(recipients)).encode())
     hasher.update(_package_source())
     hasher.update(settings_digest.encode())
     return hasher.hexdigest()
@@ -142,7 +148,8 @@ def run_key(settings_digest: str, today: date) -> str:
 def settings_digest(root: Path) -> str:
     """The settings files' names and bytes as one digest (what a record's verdict is judged against)."""
     hasher = hashlib.blake2b(digest_size=16)
-    for path in [root / settings.PROVINCE_FILE, *sorted((root / settings.UNITS_DIR).glob("*"))]:
+    keys = sorted((root / settings.KEYS_DIR).glob("*")) if (root / settings.KEYS_DIR).is_dir() else []
+    for path in [root / settings.PROVINCE_FILE, *sorted((root / settings.UNITS_DIR).glob("*")), *keys]:
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + digest_file(path).encode() + b"\0")
     return hasher.hexdigest()
 
@@ -153,6 +160,8 @@ class CacheAt:
 
     container: Path
     folder: Path | None
+    #: In an encrypted repository the index holds what the keys opened, so it is kept encrypted for them.
+    sealed_for: Keyring | None = None
 
 
 def cache_at(root: Path, cache_dir: Path | None = None) -> CacheAt:
@@ -177,12 +186,26 @@ def _header(key: str) -> str:
     return f"pingan-validate-cache {FORMAT} {key}\n"
 
 
+def _open_sealed(path: Path, keyring: Keyring) -> TextIO | None:
+    """An encrypted index, decrypted into memory (never onto the disk); None when these keys cannot open it."""
+    try:
+        text = pyrage.decrypt(path.read_bytes(), list(keyring.identities.values())).decode("utf-8")
+    except (OSError, pyrage.DecryptError, UnicodeDecodeError):
+        return None
+    return io.StringIO(text, newline="\n")
+
+
 @contextmanager
 def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
     """The last run's index when its key is `key`, open after the header line, else None."""
     path = _cache_file(at)
     try:
-        handle = open(path, encoding="utf-8", newline="\n") if path is not None and path.is_file() else None
+        if path is None or not path.is_file():
+            handle = None
+        elif at.sealed_for is not None:
+            handle = _open_sealed(path, at.sealed_for)
+        else:
+            handle = open(path, encoding="utf-8", newline="\n")
     except OSError:
         handle = None
     if handle is None:
@@ -200,10 +223,14 @@ def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
 def scratch(at: CacheAt, key: str) -> Iterator[TextIO]:
     """A nameless temporary file for a run's index, headed like the cache (in the cache folder when safe)."""
     folder = at.folder if at.folder is not None and _made_inside(at.container, at.folder) else None
-    try:
-        handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
-    except OSError:
-        handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+    handle: TextIO
+    if at.sealed_for is not None:  # what the keys opened never touches the disk in clear
+        handle = io.StringIO(newline="\n")
+    else:
+        try:
+            handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
+        except OSError:
+            handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
     with handle:
         handle.write(_header(key))
         yield handle
@@ -216,6 +243,11 @@ def keep(at: CacheAt, index: TextIO) -> None:
         return
     index.flush()
     index.seek(0)
+    if at.sealed_for is not None:
+        recipients = [pyrage.x25519.Recipient.from_str(r) for r in sorted(at.sealed_for.recipients)]
+        sealed = pyrage.encrypt(index.read().encode("utf-8"), recipients)
+        _replace(at.container, path, lambda out: out.write(sealed), binary=True)
+        return
     _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
 
 
@@ -228,12 +260,12 @@ def _made_inside(root: Path, folder: Path) -> bool:
         return False
 
 
-def _replace(root: Path, path: Path, write: Any) -> None:
+def _replace(root: Path, path: Path, write: Any, binary: bool = False) -> None:
     if not _made_inside(root, path.parent):
         return
     try:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temporary.open("w", encoding="utf-8", newline="\n") as out:
+        with (temporary.open("wb") if binary else temporary.open("w", encoding="utf-8", newline="\n")) as out:
             write(out)
         os.replace(temporary, path)
     except OSError:

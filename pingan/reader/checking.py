@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..agekeys import Keyring
 from ..fields import ID_NUMBER, TEXT_KEYS
 from ..loader import Loaded, load_yaml
 from ..rules import Context, check_record
 from ..rules.repository import Entry
+from ..sealed import unseal
 from . import cache, index
 from .facts import NO_FACTS, facts_of
 
@@ -31,32 +33,37 @@ PARALLEL_FROM = 400
 BATCH = 100
 
 
-def load_record(root: Path, rel: str) -> Loaded:
-    """The one loader of record files: the file at `rel` (relative to `root`), positions kept, YAML traps refused.
-
-    Any decryption of personal fields belongs here, between reading and returning.
-    """
-    return load_yaml(f"{root}/{rel}", rel, TEXT_KEYS, pragma=True)
+_NO_KEYS = Keyring()
 
 
-def check_line(root: Path, rel: str, ctx: Context) -> str:
+def load_record(root: Path, rel: str, keyring: Keyring = _NO_KEYS) -> Loaded:
+    """The one loader of record files: the file at `rel` (relative to `root`), positions kept, YAML traps refused,
+    and its encrypted values opened where a key in `keyring` can (sealed.py)."""
+    loaded = load_yaml(f"{root}/{rel}", rel, TEXT_KEYS, pragma=True)
+    unseal(loaded, keyring)
+    return loaded
+
+
+def check_line(root: Path, rel: str, ctx: Context, keyring: Keyring) -> str:
     """The index line of one record file: its hash, facts, problems and file signature."""
-    loaded = load_record(root, rel)
+    loaded = load_record(root, rel, keyring)
     signature, digest = cache.file_facts(loaded, f"{root}/{rel}")
     problems, data = check_record(loaded, ctx)
-    entry = Entry.of(rel, data, loaded.marks.get((ID_NUMBER,), (None, None)) if data else (None, None))
-    return index.encode(entry, facts_of(data) if data else NO_FACTS, digest, signature, problems)
+    locked = loaded.seal is not None and not loaded.seal.opened
+    entry = Entry.of(rel, data, loaded.marks.get((ID_NUMBER,), (None, None)) if data else (None, None), locked)
+    return index.encode(entry, facts_of(data) if data and not locked else NO_FACTS, digest, signature, problems)
 
 
-def _child(connection: Any, root: Path, batches: list[list[str]], ctx: Context) -> None:
+def _child(connection: Any, root: Path, batches: list[list[str]], ctx: Context, keyring: Keyring) -> None:
     try:
         for batch in batches:
-            connection.send([check_line(root, rel, ctx) for rel in batch])
+            connection.send([check_line(root, rel, ctx, keyring) for rel in batch])
     finally:
         connection.close()
 
 
-def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -> Iterator[str]:
+def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS,
+                  keyring: Keyring = _NO_KEYS) -> Iterator[str]:
     """The index lines of `rels`, in order; with jobs > 1 and enough files, forked processes share the work.
 
     The work is cut into batches dealt out in turn (this process takes every
@@ -64,17 +71,17 @@ def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -
     turn: no process ever holds more than a few batches of results.
     """
     if jobs <= 1 or len(rels) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (check_line(root, rel, ctx) for rel in rels)
+        yield from (check_line(root, rel, ctx, keyring) for rel in rels)
         return
     forking = multiprocessing.get_context("fork")
     batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
     # The first record warms what every process would otherwise load for itself (phone metadata,
     # region tables, validators), so the children inherit it.
-    first = check_line(root, rels[0], ctx)
+    first = check_line(root, rels[0], ctx, keyring)
     children = []
     for worker in range(1, jobs):
         receive, send = forking.Pipe(duplex=False)
-        process = forking.Process(target=_child, args=(send, root, batches[worker::jobs], ctx), daemon=True)
+        process = forking.Process(target=_child, args=(send, root, batches[worker::jobs], ctx, keyring), daemon=True)
         process.start()
         send.close()
         children.append((process, receive))
@@ -83,7 +90,7 @@ def checked_lines(root: Path, rels: list[str], ctx: Context, jobs: int = JOBS) -
         for number, batch in enumerate(batches):
             turn = number % jobs
             if turn == 0:
-                yield from (check_line(root, rel, ctx) for rel in (batch[1:] if number == 0 else batch))
+                yield from (check_line(root, rel, ctx, keyring) for rel in (batch[1:] if number == 0 else batch))
                 continue
             try:
                 yield from children[turn - 1][1].recv()
@@ -168,10 +175,13 @@ def _kept(stored: Iterable[str], comparison: Comparison) -> Iterator[str]:
 
 @contextmanager
 def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str, at: cache.CacheAt, *,
-                 use_cache: bool = True, jobs: int = JOBS) -> Iterator[index.Index]:
+                 use_cache: bool = True, jobs: int = JOBS, keyring: Keyring = _NO_KEYS) -> Iterator[index.Index]:
     """The index of the record files `rels` (in path order): stored lines where a file is unchanged, the
-    rest checked now. With `use_cache`, the stored index (in `at`) is read and the new one kept."""
-    key = cache.run_key(settings_digest, ctx.today)
+    rest checked now. With `use_cache`, the stored index (in `at`) is read and the new one kept.
+
+    What a record's line says depends on the keys that opened it, so they are part of the run key.
+    """
+    key = cache.run_key(settings_digest, ctx.today, keyring.recipients)
     with cache.stored(at, key) if use_cache else nullcontext() as stored:
         start = stored.tell() if stored else 0
         comparison = compare(root, rels, stored or ())
@@ -182,7 +192,7 @@ def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str
             stored.seek(start)
         with cache.scratch(at, key) as scratch:
             start_new = scratch.tell()
-            checked = checked_lines(root, comparison.cold, ctx, jobs)
+            checked = checked_lines(root, comparison.cold, ctx, jobs, keyring)
             # A line begins with its path and a separator below any path character: lines sort as paths do.
             scratch.writelines(heapq.merge(_kept(stored or (), comparison), checked))
             if use_cache:

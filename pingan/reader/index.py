@@ -81,8 +81,8 @@ def with_signature(line: str, signature: str) -> str:
 
 
 def entry_of(parts: list[str]) -> Entry:
-    rel, _, _, unit, record_id, registered, number, id_line, id_col, person, status = parts[:_ENTRY_END]
-    return Entry(rel, unit, record_id, registered, number, int(id_line), int(id_col), person, status)
+    rel, _, _, unit, record_id, registered, number, id_line, id_col, person, status, locked = parts[:_ENTRY_END]
+    return Entry(rel, unit, record_id, registered, number, int(id_line), int(id_col), person, status, locked)
 
 
 def facts_of(parts: list[str]) -> Facts:

@@ -92,7 +92,7 @@ def repository_at(root: Path, revision: str, today: date) -> Iterator[Repository
 
 
 def settings_at(root: Path, revision: str) -> Settings:
-    """data/province.yaml and data/units/ as `revision` holds them, read with git (never from the work tree).
+    """data/province.yaml, data/units/ and keys/ as `revision` holds them, read with git (never from the work tree).
 
     The gate judges a change by its target branch's settings, so that a change
     cannot promote its own author, raise its own quota or relax the rules.
@@ -104,8 +104,12 @@ def settings_at(root: Path, revision: str) -> Settings:
     with tempfile.TemporaryDirectory(prefix="pingan-settings-") as tmp:
         archive = Path(tmp) / "settings.tar"
         try:
+            keys = [f"{prefix}{settings.KEYS_DIR}"] if gitio.text(
+                root, "ls-tree", "--name-only", revision, "--", f"{prefix}{settings.KEYS_DIR}",
+                failure=ChangesUnavailable).strip() else []
             gitio.git(root, "archive", "--format=tar", "-o", str(archive), revision, "--",
-                      f"{prefix}{settings.PROVINCE_FILE}", f"{prefix}{settings.UNITS_DIR}", failure=ChangesUnavailable)
+                      f"{prefix}{settings.PROVINCE_FILE}", f"{prefix}{settings.UNITS_DIR}", *keys,
+                      failure=ChangesUnavailable)
         except ChangesUnavailable:
             if not _exists(root, revision):
                 raise

@@ -21,6 +21,7 @@ folder) is not a record at all: it is a placement problem and nobody counts it.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalogue, gitio, settings
+from ..agekeys import Keyring
 from ..catalogue import Verbatim
 from ..errors import GitUnavailable, SettingsInvalid
 from ..fields import DATE_KEYS
@@ -132,6 +134,9 @@ class Repository:
     judged_by: Settings | None = None
     #: Where the cache lives; None: .cache/pingan/ in the repository.
     cache_dir: Path | None = None
+    #: The secret keys held here (from PINGAN_AGE_KEY_FILE and the like): what they open is read whole,
+    #: the rest of an encrypted repository only by its clear fields.
+    keyring: Keyring = field(default_factory=Keyring.from_env)
     settings: Settings = field(init=False)
     #: Record files (data/volunteers/<unit>/<name>.yaml), in path order: the one listing of records.
     paths: list[str] = field(init=False)
@@ -155,7 +160,20 @@ class Repository:
     def context(self) -> Context | None:
         """What record rules read (None without a readable province file: then no record can be judged)."""
         province = self.settings.province
-        return None if province is None else Context(self.settings.units, province, self.today)
+        return None if province is None else Context(self.settings.units, province, self.today, self.settings.keys)
+
+    @property
+    def encrypted(self) -> bool:
+        """The repository's records are encrypted (keys/ci.txt is set)."""
+        return self.settings.keys is not None
+
+    def _cache_at(self) -> cache.CacheAt | None:
+        """Where this run's index is kept: encrypted for the keys held here in an encrypted repository, and
+        not at all there without a key (the index would hold what plaintext records say)."""
+        at = cache.cache_at(self.root, self.cache_dir)
+        if not self.encrypted:
+            return at
+        return dataclasses.replace(at, sealed_for=self.keyring) if self.keyring else None
 
     @contextmanager
     def verdicts(self, *, use_cache: bool = True, jobs: int = JOBS,
@@ -171,11 +189,15 @@ class Repository:
             yield Verdicts(problems, None)
             return
         complete = not any(p.level == ERROR for p in self.settings.problems)
-        use_cache = use_cache and (self.cache_dir is not None or self.tree_cache_trusted)
-        with record_index(self.root, self.paths, ctx, self.settings.digest, cache.cache_at(self.root, self.cache_dir),
-                          use_cache=use_cache, jobs=jobs) as records:
+        at = self._cache_at()
+        use_cache = use_cache and at is not None and (self.cache_dir is not None or self.tree_cache_trusted)
+        with record_index(self.root, self.paths, ctx, self.settings.digest, at or cache.cache_at(self.root),
+                          use_cache=use_cache, jobs=jobs, keyring=self.keyring) as records:
             problems += records.problems()
             problems += check_repository(records, RepoContext(ctx.units, ctx.province, recent, complete))
+            locked = sum(1 for entry in records if entry.locked)
+            if locked:
+                problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked))
             errors: set[str] = set()
             duplicates: set[str] = set()
             for problem in problems:
@@ -185,7 +207,7 @@ class Repository:
 
     def load(self, rel: str) -> Loaded:
         """A record file as loaded, judged or not (leak checks look at every record, even broken ones)."""
-        return load_record(self.root, rel)
+        return load_record(self.root, rel, self.keyring)
 
     def check(self, loaded: Loaded) -> tuple[list[Problem], dict[str, Any] | None]:
         """Every record rule on a loaded record (a file, or a spreadsheet row): problems and normalised data."""
@@ -228,8 +250,9 @@ class Repository:
         units, province = self.settings.required()
         ctx = self.context
         assert ctx is not None  # required() raised otherwise
-        with record_index(self.root, self.paths, ctx, self.settings.digest,
-                          cache.cache_at(self.root, self.cache_dir)) as existing:  # validate's cache, where fresh
+        at = self._cache_at()
+        with record_index(self.root, self.paths, ctx, self.settings.digest, at or cache.cache_at(self.root),
+                          use_cache=at is not None, keyring=self.keyring) as existing:  # validate's cache, where fresh
             entries = [entry for entry in existing if entry.rel not in replacing]
         entries += [Entry.of(rel, data, at) for rel, (data, at) in replacing.items()]
         return check_repository(entries, RepoContext(units, province, recent))

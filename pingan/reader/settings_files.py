@@ -1,4 +1,5 @@
-"""The repository's settings: data/province.yaml and data/units/*.yaml, loaded and checked against the model."""
+"""The repository's settings: data/province.yaml, data/units/*.yaml and the public keys under keys/, loaded and
+checked (against the model; each unit key's login against the unit's 维护者)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import catalogue, settings
+from .. import agekeys, catalogue, settings
+from ..agekeys import Keys, PublicKey
 from ..errors import NotARepository, SettingsInvalid, UnknownUnit
 from ..loader import load_yaml
-from ..model import Province, Unit
+from ..model import Province, Unit, login_key
 from ..problems import ERROR, Problem
 from ..rules import RecordView
 from ..rules.schema import model_problems
@@ -26,6 +28,8 @@ class Settings:
     problems: list[Problem]
     #: The settings files' names and bytes as one digest: verdicts judged against them are cached under it.
     digest: str = ""
+    #: The public keys, when the repository is encrypted (keys/ci.txt exists).
+    keys: Keys | None = None
 
     @property
     def usable(self) -> bool:
@@ -72,4 +76,50 @@ def load_settings(root: Path) -> Settings:
             problems.append(catalogue.make("UNI001", rel, "代码", None, None, value=unit.code, stem=path.stem))
         elif unit is not None:
             units[unit.code] = unit
-    return Settings(units, province, problems, settings_digest(root))
+    keys, found = load_keys(root, units)
+    return Settings(units, province, problems + found, settings_digest(root), keys)
+
+
+def _key_file(path: Path, root: Path, problems: list[Problem]) -> tuple[PublicKey, ...]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        problems.append(catalogue.make("ENC010", rel, None, 1, 1))
+        return ()
+    keys, bad = agekeys.parse_key_file(text)
+    problems += [catalogue.make("ENC007" if line.secret else "ENC010", rel, None, line.line, 1) for line in bad]
+    return tuple(keys)
+
+
+def load_keys(root: Path, units: dict[str, Unit]) -> tuple[Keys | None, list[Problem]]:
+    """The public keys under keys/ (None when keys/ci.txt is absent: the repository is not encrypted)."""
+    folder = root / agekeys.KEYS_DIR
+    if not (folder / f"{agekeys.CI}.txt").is_file():
+        return None, []
+    problems: list[Problem] = []
+    office = _key_file(folder / f"{agekeys.OFFICE}.txt", root, problems) \
+        if (folder / f"{agekeys.OFFICE}.txt").is_file() else ()
+    ci = _key_file(folder / f"{agekeys.CI}.txt", root, problems)
+    by_unit: dict[str, tuple[PublicKey, ...]] = {}
+    for path in sorted(folder.iterdir()):
+        rel = path.relative_to(root).as_posix()
+        if path.name.endswith(agekeys.IDENTITY_SUFFIX) or (path.is_file() and agekeys.SECRET_PREFIX.encode() in
+                                                          path.read_bytes().upper() and path.suffix != ".txt"):
+            problems.append(catalogue.make("ENC007", rel, None, 1, 1))
+        elif path.suffix != ".txt" or path.stem in (agekeys.OFFICE, agekeys.CI):
+            continue
+        elif path.stem not in units:
+            problems.append(catalogue.make("ENC012", rel, None, 1, 1, name=path.name))
+        else:
+            unit = units[path.stem]
+            keys = _key_file(path, root, problems)
+            problems += [catalogue.make("ENC011", rel, None, key.line, 1, login=key.login or "（未写账号）",
+                                        unit=unit.name) for key in keys
+                         if login_key(key.login) not in {login_key(m) for m in unit.maintainers}]
+            by_unit[path.stem] = keys
+    if len(office) < 2:
+        problems.append(catalogue.make("ENC013", f"{agekeys.KEYS_DIR}/{agekeys.OFFICE}.txt", None, count=len(office)))
+    if len(ci) != 1:
+        problems.append(catalogue.make("ENC014", f"{agekeys.KEYS_DIR}/{agekeys.CI}.txt", None, count=len(ci)))
+    return Keys(by_unit, office, ci), problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cache
 
+from ..fields import CLEAR_KEYS
 from ..loader import Loaded
 from ..problems import ERROR, Problem
 from .context import Context, RecordView
@@ -11,14 +12,16 @@ from .context import Context, RecordView
 
 @cache
 def record_rules() -> tuple[Callable[[RecordView, Context], Iterator[Problem]], ...]:
-    """Every record rule in order: the rules of one file (record.py), then the lifecycle's (lifecycle.py).
+    """Every record rule in order: encryption (sealing.py), the rules of one file (record.py), then the
+    lifecycle's (lifecycle.py).
 
     Imported on first use: a warm run checks no record, and need not load phone-number metadata.
     """
     from .lifecycle import LIFECYCLE_RULES
     from .record import RECORD_RULES
+    from .sealing import SEALING_RULES
 
-    return RECORD_RULES + LIFECYCLE_RULES
+    return SEALING_RULES + RECORD_RULES + LIFECYCLE_RULES
 
 
 def blocks(problem: Problem) -> bool:
@@ -36,12 +39,20 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
     if loaded.data is None:
         return problems, None
     rec = RecordView(loaded, dict(loaded.data), {top_key(p) for p in problems if blocks(p)})
+    locked = loaded.seal is not None and not loaded.seal.opened
     for rule in record_rules():
         for problem in rule(rec, ctx):
+            if locked and not _keyless(problem):
+                continue  # about a field this run cannot read (its absence is no fault of the file)
             problems.append(problem)
             if blocks(problem):
                 rec.reported.add(top_key(problem))
     return problems, rec.data
+
+
+def _keyless(problem: Problem) -> bool:
+    """A problem of a locked record that holds without the key: encryption, placement, or a clear field."""
+    return problem.code.startswith("ENC") or problem.field is None or top_key(problem) in CLEAR_KEYS
 
 
 __all__ = ["Context", "RecordView", "check_record", "record_rules"]

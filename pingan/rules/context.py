@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from .. import catalogue
+from ..agekeys import Keys
 from ..loader import Loaded, Path_
 from ..model import Province, Unit
 from ..problems import Problem
@@ -18,6 +19,8 @@ class Context:
     units: dict[str, Unit]
     province: Province
     today: date
+    #: The public keys when the repository is encrypted (keys/ci.txt exists), else None.
+    keys: Keys | None = None
 
 
 def field_label(path: Path_) -> str:

@@ -48,9 +48,12 @@ class Entry(NamedTuple):
     person: str
     #: 状态 as written ("" when absent or unreadable): a withdrawn record (已退出) frees its unit's quota.
     status: str = ""
+    #: "1" when the record is encrypted for others than this run's keys: only its clear fields were read.
+    locked: str = ""
 
     @classmethod
-    def of(cls, rel: str, data: dict[str, Any] | None, id_at: tuple[int | None, int | None]) -> Entry:
+    def of(cls, rel: str, data: dict[str, Any] | None, id_at: tuple[int | None, int | None],
+           locked: bool = False) -> Entry:
         """The facts of a record from its normalised data (None when the file could not be read)."""
         folder, stem = rel.split("/")[-2], rel.rsplit("/", 1)[-1].removesuffix(".yaml")
         data = data or {}
@@ -63,7 +66,7 @@ class Entry(NamedTuple):
         status = data.get(f.STATUS)
         return cls(rel, folder, record_id, str(registered) if registered is not None else "", number,
                    id_at[0] or 0, id_at[1] or 0, _person_key(person) if all(v is not None for v in person) else "",
-                   status if isinstance(status, str) else "")
+                   status if isinstance(status, str) else "", "1" if locked else "")
 
     @property
     def withdrawn(self) -> bool:

@@ -1,0 +1,277 @@
+"""The SOPS file format (getsops/sops 3.x with age recipients), read and written natively.
+
+An encrypted value is `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`: AES-256-GCM
+under one data key per file, a 32-byte nonce, and the key path ("姓名:") as
+associated data, so a value cannot be moved to another field. The data key is
+wrapped for each recipient as an armored age file (pyrage). The MAC is SHA-512
+over every value in document order, clear ones included, itself encrypted under
+the data key with `lastmodified` as associated data: a clear field changed
+without the key no longer matches. This is what sops does (aes/cipher.go,
+sops.go), so `sops decrypt`, `sops edit` and `sops updatekeys` work on these
+files; calling the sops binary instead would cost about 29 ms a file.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyrage
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from . import agefile
+
+#: The top-level key of the metadata block, as sops names it.
+ENVELOPE_KEY = "sops"
+#: The sops version these files claim to be written by (the format has not changed since 3.0).
+VERSION = "3.11.0"
+_NONCE = 32
+_TAG = 16
+_TOKEN = re.compile(r"ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),"
+                    r"type:(str|int|float|bool)\]")
+
+Scalar = str | bool | int | float
+
+
+class SealBroken(Exception):
+    """A value, a wrapped key or the metadata cannot be read or does not authenticate (the reason in Chinese)."""
+
+
+def is_token(value: object) -> bool:
+    """An encrypted value (its shape only; whether it decrypts needs the key)."""
+    return isinstance(value, str) and value.startswith("ENC[") and _TOKEN.fullmatch(value) is not None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _typed(value: Scalar) -> tuple[str, str]:
+    """(sops type, text) of a value, spelled as sops spells it (Go's strconv)."""
+    if isinstance(value, bool):
+        return "bool", "true" if value else "false"
+    if isinstance(value, int):
+        return "int", str(value)
+    if isinstance(value, float):
+        return "float", repr(value)
+    return "str", value
+
+
+def encrypt_value(value: Scalar, cipher: AESGCM, aad: str) -> str:
+    """The token of one value under a file's data key ("" stays "", as sops leaves empty strings)."""
+    if value == "":
+        return ""
+    kind, text = _typed(value)
+    iv = os.urandom(_NONCE)
+    sealed = cipher.encrypt(iv, text.encode("utf-8"), aad.encode("utf-8"))
+    return f"ENC[AES256_GCM,data:{_b64(sealed[:-_TAG])},iv:{_b64(iv)},tag:{_b64(sealed[-_TAG:])},type:{kind}]"
+
+
+def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
+    """The value behind a token; raises SealBroken when it is damaged or was moved from another field."""
+    if token == "":
+        return ""
+    found = _TOKEN.fullmatch(token)
+    if found is None:
+        raise SealBroken("不是有效的加密值")
+    try:
+        data, iv, tag = (base64.b64decode(part, validate=True) for part in found.group(1, 2, 3))
+        text = cipher.decrypt(iv, data + tag, aad.encode("utf-8")).decode("utf-8")
+    except (binascii.Error, ValueError, InvalidTag, UnicodeDecodeError):
+        raise SealBroken("加密值无法解开（被改动过，或是从别的字段、别的文件复制来的）") from None
+    kind = found.group(4)
+    try:
+        if kind == "bool":
+            return {"true": True, "false": False}[text.lower()]
+        if kind == "int":
+            return int(text)
+        return float(text) if kind == "float" else text
+    except (KeyError, ValueError):
+        raise SealBroken(f"加密值的类型 {kind} 与内容不符") from None
+
+
+def _mac_bytes(value: Any) -> bytes:
+    """A value as sops feeds it to the MAC (Go's ToBytes: booleans as True/False, dates as RFC 3339)."""
+    if isinstance(value, bool):
+        return b"True" if value else b"False"
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z").encode()
+    if isinstance(value, date):
+        return f"{value.isoformat()}T00:00:00Z".encode()
+    if isinstance(value, float):
+        return repr(value).encode()
+    return str(value).encode("utf-8")
+
+
+def leaves(data: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """(associated data, value) of every leaf in document order; list items share their key's path (as in sops)."""
+    for key, value in data.items():
+        yield from _leaves_of(value, (*path, key))
+
+
+def _leaves_of(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        yield from leaves(value, path)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves_of(item, path)
+    elif value is not None:
+        yield ":".join(path) + ":", value
+
+
+def mac_of(values: Iterable[Any]) -> str:
+    """The MAC of the plaintext values in document order: SHA-512, upper-case hex."""
+    hasher = hashlib.sha512()
+    for value in values:
+        hasher.update(_mac_bytes(value))
+    return hasher.hexdigest().upper()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The `sops:` block: the data key wrapped per recipient, when it was written, and its encrypted MAC."""
+
+    stanzas: dict[str, str]  #: recipient (age1…) → the data key as an armored age file for it
+    lastmodified: str
+    mac: str
+    unencrypted_regex: str
+    version: str = VERSION
+
+    @property
+    def recipients(self) -> frozenset[str]:
+        return frozenset(self.stanzas)
+
+
+#: The metadata keys sops writes for age-only files; any other (pgp, kms, encrypted_regex…) is refused here.
+_KNOWN = {"age", "lastmodified", "mac", "unencrypted_regex", "version"}
+
+
+def read_envelope(value: Any) -> Envelope:
+    """The metadata block as loaded; raises SealBroken saying what is wrong with it."""
+    if not isinstance(value, dict):
+        raise SealBroken("不是一组“字段: 值”")
+    other = sorted(set(value) - _KNOWN)
+    if other:
+        raise SealBroken(f"含有本系统不使用的项目 {'、'.join(map(str, other))}（只用 age 公钥和 unencrypted_regex）")
+    stanzas: dict[str, str] = {}
+    entries = value.get("age")
+    if not isinstance(entries, list) or not entries:
+        raise SealBroken("缺少 age 收件人")
+    for entry in entries:
+        if not (isinstance(entry, dict) and isinstance(entry.get("recipient"), str) and isinstance(entry.get("enc"), str)):
+            raise SealBroken("age 收件人的写法不对（每项应有 recipient 和 enc）")
+        stanzas[entry["recipient"]] = entry["enc"]
+    texts = [value.get(key) for key in ("lastmodified", "mac", "unencrypted_regex", "version")]
+    if not all(isinstance(text, str) for text in texts):
+        raise SealBroken("缺少 lastmodified、mac、unencrypted_regex 或 version")
+    lastmodified, mac, regex, version = map(str, texts)
+    return Envelope(stanzas, lastmodified, mac, regex, version)
+
+
+def unwrap(envelope: Envelope, identities: Mapping[str, pyrage.x25519.Identity]) -> bytes | None:
+    """The data key, unwrapped with the identity whose recipient the file names (None: none held here).
+
+    The stanza is found by its recipient, never by trying every identity on every stanza.
+    """
+    for recipient, armored in envelope.stanzas.items():
+        identity = identities.get(recipient)
+        if identity is None:
+            continue
+        try:
+            key = pyrage.decrypt(armored.encode("ascii"), [identity])
+        except (pyrage.DecryptError, UnicodeEncodeError):
+            raise SealBroken(f"写给公钥 {recipient[:12]}… 的数据密钥无法解开") from None
+        if len(key) != 32:
+            raise SealBroken("数据密钥的长度不对")
+        return key
+    return None
+
+
+def wrap(key: bytes, recipients: Iterable[str]) -> dict[str, str]:
+    """The data key as an armored age file for each recipient, in the order given."""
+    return {recipient: agefile.encrypt(key, recipient) for recipient in recipients}
+
+
+def now() -> str:
+    """A `lastmodified` stamp as sops writes it (RFC 3339, UTC, seconds)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Sealer:
+    """Encrypts the values of one file under its data key for its recipients.
+
+    A value written again unchanged at the same path keeps its ciphertext
+    (sops keeps the nonce for the same plaintext and path), so a changed
+    field shows as one changed line in a diff and nothing else moves.
+    """
+
+    key: bytes
+    stanzas: dict[str, str]
+    #: (associated data, value) → the token it had when read.
+    kept: dict[tuple[str, Scalar], str] = field(default_factory=dict)
+
+    @property
+    def cipher(self) -> AESGCM:
+        return AESGCM(self.key)
+
+    @classmethod
+    def fresh(cls, recipients: Iterable[str]) -> Sealer:
+        """A new data key wrapped for `recipients`."""
+        key = AESGCM.generate_key(bit_length=256)
+        return cls(key, wrap(key, recipients))
+
+    def for_recipients(self, recipients: Iterable[str]) -> Sealer:
+        """The same data key (and ciphertexts) for another set of recipients: stanzas of those kept stay as
+        they are, new ones are wrapped (what `sops updatekeys` does)."""
+        wanted = list(recipients)
+        stanzas = {r: self.stanzas[r] for r in wanted if r in self.stanzas}
+        stanzas.update(wrap(self.key, [r for r in wanted if r not in stanzas]))
+        return Sealer(self.key, {r: stanzas[r] for r in wanted}, self.kept)
+
+    def token(self, value: Scalar, aad: str) -> str:
+        kept = self.kept.get((aad, value))
+        return kept if kept is not None else encrypt_value(value, self.cipher, aad)
+
+    def envelope(self, mac: str, unencrypted_regex: str) -> Envelope:
+        """The metadata block for values whose MAC is `mac`, stamped now."""
+        stamp = now()
+        return Envelope(dict(self.stanzas), stamp, encrypt_value(mac, self.cipher, stamp), unencrypted_regex)
+
+
+@dataclass
+class Seal:
+    """How a loaded file was encrypted: its metadata, the keys whose values were encrypted, and (when a key held
+    here opened it) what writes it back under the same data key."""
+
+    envelope: Envelope
+    encrypted: frozenset[str]
+    sealer: Sealer | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self.sealer is not None
+
+
+def envelope_lines(envelope: Envelope) -> list[str]:
+    """The metadata block as YAML lines (keys in the order sops writes them)."""
+    lines = [f"{ENVELOPE_KEY}:", "  age:"]
+    for recipient, armored in envelope.stanzas.items():
+        lines += [f"  - recipient: {recipient}", "    enc: |"]
+        lines += [f"      {line}" for line in armored.splitlines()]
+    lines += [f"  lastmodified: {json.dumps(envelope.lastmodified)}", f"  mac: {envelope.mac}",
+              f"  unencrypted_regex: {json.dumps(envelope.unencrypted_regex, ensure_ascii=False)}",
+              f"  version: {envelope.version}"]
+    return lines
+
+
+__all__ = ["ENVELOPE_KEY", "Envelope", "Scalar", "Seal", "SealBroken", "Sealer", "decrypt_value", "encrypt_value",
+           "envelope_lines", "is_token", "leaves", "mac_of", "read_envelope", "unwrap", "wrap"]
