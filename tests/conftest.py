@@ -1,7 +1,9 @@
 """Shared test helpers: a valid synthetic record, tiny repositories, and a fixed today."""
 from __future__ import annotations
 
+import re
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,51 @@ def make_repo(root: Path, files: dict[str, str | bytes] | None = None, *, settin
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """The secret key files of an encrypted test repository (kept outside it, as real ones are)."""
+
+    folder: Path
+
+    @property
+    def ci(self) -> Path:
+        return self.folder / "ci.agekey"
+
+    @property
+    def office(self) -> Path:
+        return self.folder / "office-a.agekey"
+
+    def unit(self, code: str) -> Path:
+        return self.folder / f"{code}.agekey"
+
+
+def encrypt_repo(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> KeySet:
+    """Make `root` an encrypted repository: a maintainer key for each of `units` (login "<unit>-keeper", made a
+    维护者 of the unit), two office keys and a CI key; every record already there is rewritten encrypted."""
+    from pingan.agekeys import Keyring, new_identity
+    from pingan.reader import Repository
+
+    keyset = KeySet(root.parent / f"{root.name}-secret-keys")
+    keyset.folder.mkdir()
+    keys = root / settings.KEYS_DIR
+    keys.mkdir()
+    for code in units:
+        login = f"{code}-keeper"
+        unit_file = root / settings.UNITS_DIR / f"{code}.yaml"
+        text = unit_file.read_text(encoding="utf-8")
+        unit_file.write_text(re.sub(r"维护者: \[\]", f"维护者:\n  - {login}", text), encoding="utf-8")
+        (keys / f"{code}.txt").write_text(f"{new_identity(keyset.unit(code))} # {login}\n", encoding="utf-8")
+    office = [new_identity(keyset.folder / f"office-{n}.agekey") for n in "ab"]
+    (keys / "office.txt").write_text("".join(f"{r} # 办公室{n}\n" for r, n in zip(office, "甲乙")), encoding="utf-8")
+    (keys / "ci.txt").write_text(f"{new_identity(keyset.ci)} # CI\n", encoding="utf-8")
+    repository = Repository(root, keyring=Keyring())
+    for rel in repository.paths:
+        loaded = repository.load(rel)
+        if loaded.seal is None and loaded.data is not None:
+            repository.write_record(rel, loaded.data)
+    return keyset
 
 
 def record_file(record: dict[str, Any]) -> tuple[str, str]:

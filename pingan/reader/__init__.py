@@ -36,6 +36,7 @@ from .repository import (
     Verdict,
     Verdicts,
     tracked_caches,
+    unit_of,
 )
 from .settings_files import Settings, load_settings
 
@@ -43,6 +44,6 @@ __all__ = [
     "CACHE_DIR", "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
     "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "repository_at",
-    "settings_at", "tracked_caches",
+    "settings_at", "tracked_caches", "unit_of",
     "target_branch", "touched", "WITHDRAWN",
 ]

@@ -40,11 +40,18 @@ from ..model import Volunteer, iso_date
 from ..problems import ERROR, Problem
 from ..rules import Context, check_record
 from ..rules.repository import Entry, RepoContext, check_repository, scan_records, scan_settings
+from ..sopsfile import Sealer
+from ..yamlio import dump_record
 from . import cache
 from .checking import JOBS, load_record, record_index
 from .facts import Facts
 from .index import Index, Stored
 from .settings_files import Settings, load_settings
+
+
+def unit_of(rel: str) -> str:
+    """The unit folder of a record path (data/volunteers/<unit>/<file>)."""
+    return rel.split("/")[-2]
 
 
 def tracked_caches(root: Path) -> list[str]:
@@ -208,6 +215,28 @@ class Repository:
     def load(self, rel: str) -> Loaded:
         """A record file as loaded, judged or not (leak checks look at every record, even broken ones)."""
         return load_record(self.root, rel, self.keyring)
+
+    def sealer_for(self, unit: str, previous: Loaded | None = None) -> Sealer | None:
+        """How a record of `unit` is written: None in a plaintext repository, else encrypted for the unit's,
+        the office's and CI's keys. A record that was opened here (`previous`) and stays in its unit keeps
+        its data key, so its unchanged values keep their ciphertext; any other gets a new data key (a
+        transferred record is re-encrypted for the receiving unit, whose old readers never had this key)."""
+        keys = self.settings.keys
+        if keys is None:
+            return None
+        recipients = keys.recipients_for(unit)
+        seal = previous.seal if previous is not None else None
+        if seal is not None and seal.sealer is not None and previous is not None and unit_of(previous.rel) == unit:
+            return seal.sealer.for_recipients(recipients)
+        return Sealer.fresh(recipients)
+
+    def write_record(self, rel: str, data: dict[str, Any], previous: Loaded | None = None) -> None:
+        """Write a record file: the one writer every command uses, so that in an encrypted repository no
+        plaintext of a record ever reaches the work tree. `previous`: the record as loaded before the change."""
+        sealer = self.sealer_for(unit_of(rel), previous)
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_record(data, sealer), encoding="utf-8")
 
     def check(self, loaded: Loaded) -> tuple[list[Problem], dict[str, Any] | None]:
         """Every record rule on a loaded record (a file, or a spreadsheet row): problems and normalised data."""
