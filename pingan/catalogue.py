@@ -318,6 +318,11 @@ CATALOGUE.update(_entries(
 #: Other wordings of a code for another situation: code → variant → (Chinese label for the code page, template).
 #: A rule picks one with make(..., variant="…"); the blanks are filled as in the main template.
 VARIANTS: dict[str, dict[str, tuple[str, str]]] = {
+    "ENC015": {
+        "no_keys": ("本机没有私钥",
+                    "本机没有设置私钥（PINGAN_AGE_KEY_FILE），{count} 条加密的记录只检查了明文字段、位置和名额；"
+                    "个人信息和跨单位的重复登记由 CI 检查"),
+    },
     "DUP001": {
         "same_unit": ("重复的记录都在本单位",
                       "身份证号码 {masked} 与本单位的 {files} 相同，一人只能登记一次：请先对照身份证核对号码，"
@@ -403,6 +408,11 @@ CATALOGUE.update(_entries(
      "CI 用一把私钥（保存在代码托管平台的机密变量中）检查所有记录：keys/ci.txt 中只写它的公钥。", "keys/ci.txt 是空的"),
     ("ENC015", NOTICE, "其他单位的记录只检查了明文字段", "本机的私钥打不开 {count} 条其他单位的记录：只检查了它们的明文字段、位置和名额；跨单位的重复登记由 CI 检查",
      "这是正常的：每个单位只能读本单位的记录。提交后 CI 用自己的私钥检查全部记录。", "在本单位电脑上运行 pingan validate"),
+    ("ENC016", ERROR, "加密字段的问题（CI 不显示内容）", "[{code}] {kind}（这是加密的字段，CI 不显示它的内容）",
+     ("CI 的日志所有单位都能看到，所以只说是哪一类问题。在本单位电脑上设置好私钥（PINGAN_AGE_KEY_FILE），"
+      "运行 pingan validate 查看完整的说明。"), "身份证号码校验位错误"),
+    ("ENC017", ERROR, "跨单位的重复（CI 不逐条列出）", "[{code}] 有 {count} 条记录{kind}，且涉及不止一个单位：CI 不逐条列出，以免把不同单位的记录对应起来",
+     "办公室在加密名单的“待核实”表中查看这些记录，并与有关单位核实以哪一条为准。", "两个单位登记了同一个身份证号码"),
 ))
 
 

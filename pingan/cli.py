@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, settings
+from .agekeys import KeysUnreadable
 
 if TYPE_CHECKING:
     from .importer import Outcome
@@ -910,7 +911,11 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     if not (site_dir / "index.html").is_file():
         raise Stop(EXIT_USAGE, f"{site_dir} 不是生成的网站（其中没有 index.html）。")
     sources = _site_sources(root, args.sources)
-    hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
+    try:
+        hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
+    except leak.KeysCannotOpen as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"有 {exc.count} 条加密的记录用本机的私钥打不开，无法确认网站中没有这些人的信息："
+                   "泄露检查要用 CI 或办公室的私钥运行（设置 PINGAN_AGE_KEY_FILE）。") from None
     for hit in hits:
         print(report.leak_line(site_dir, hit))
     refused = site.unpublishable(site_dir)
@@ -950,6 +955,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stop as stop:
         print(f"pingan：{stop}", file=sys.stderr)
         return stop.code
+    except KeysUnreadable as exc:  # any command reads the keys named by the environment
+        print(f"pingan：{exc}。私钥由环境变量 PINGAN_AGE_KEY_FILE（或 SOPS_AGE_KEY_FILE、SOPS_AGE_KEY）指定，"
+              "请检查。", file=sys.stderr)
+        return EXIT_CANNOT_CONTINUE
     except KeyboardInterrupt:
         print("pingan：已中断。", file=sys.stderr)
         return EXIT_CANNOT_CONTINUE

@@ -44,7 +44,8 @@ from typing import Any
 from . import fields as f
 from . import gitio, idcard
 from . import settings as pingan_settings
-from .errors import GitUnavailable
+from .agekeys import Keyring
+from .errors import GitUnavailable, PinganError
 from .plaintext import BREAK, attributes, readable, squeezed, variants
 from .reader import Repository, load_record, load_settings
 from .stories import COMMON_WORDS, without
@@ -151,8 +152,9 @@ def record_blobs(root: Path) -> dict[str, str]:
     return blobs
 
 
-def _past_records(root: Path, blobs: dict[str, str]) -> Iterator[tuple[dict[str, Any], str]]:
-    """(data, record) of every blob, each loaded by the reader's one record loader from a private copy."""
+def _past_records(root: Path, blobs: dict[str, str], keyring: Keyring) -> Iterator[tuple[dict[str, Any], str]]:
+    """(data, record) of every blob, each loaded by the reader's one record loader from a private copy
+    (opened with `keyring`); raises KeysCannotOpen for an encrypted blob the keys cannot open."""
     if not blobs:
         return
     out = gitio.git(root, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in blobs).encode())
@@ -170,20 +172,35 @@ def _past_records(root: Path, blobs: dict[str, str]) -> Iterator[tuple[dict[str,
             rel = f"{number}/{path.rsplit('/', 1)[-1]}"
             (Path(tmp) / str(number)).mkdir()
             (Path(tmp) / rel).write_bytes(content)
-            data = load_record(Path(tmp), rel).data
-            if data:
-                yield data, _record_id(data, path)
+            loaded = load_record(Path(tmp), rel, keyring)
+            if loaded.seal is not None and not loaded.seal.opened:
+                raise KeysCannotOpen(1)
+            if loaded.data:
+                yield loaded.data, _record_id(loaded.data, path)
+
+
+class KeysCannotOpen(PinganError):
+    """Some encrypted record (now or in history) cannot be opened with the keys held here: what it holds
+    cannot be looked for, so nothing can be declared free of it."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} records cannot be opened")
+        self.count = count
 
 
 def secrets_of(root: Path) -> Secrets:
     """Every identifying value of every record under `root`, now and in every version git history holds."""
     repo = Repository(root)
     found = Secrets()
+    locked = 0
     for rel in repo.paths:
-        data = repo.load(rel).data
-        if data:
-            found.add_record(data, _record_id(data, rel))
-    for data, record in _past_records(root, record_blobs(root)):
+        loaded = repo.load(rel)
+        locked += loaded.seal is not None and not loaded.seal.opened
+        if loaded.data:
+            found.add_record(loaded.data, _record_id(loaded.data, rel))
+    if locked:
+        raise KeysCannotOpen(locked)
+    for data, record in _past_records(root, record_blobs(root), repo.keyring):
         found.add_record(data, record)
     return found
 

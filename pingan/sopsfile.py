@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pyrage
@@ -36,9 +36,9 @@ VERSION = "3.11.0"
 _NONCE = 32
 _TAG = 16
 _TOKEN = re.compile(r"ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),"
-                    r"type:(str|int|float|bool)\]")
+                    r"type:(str|int|float|bool|time)\]")
 
-Scalar = str | bool | int | float
+Scalar = str | bool | int | float | date
 
 
 class SealBroken(Exception):
@@ -62,7 +62,7 @@ def _typed(value: Scalar) -> tuple[str, str]:
         return "int", str(value)
     if isinstance(value, float):
         return "float", repr(value)
-    return "str", value
+    return "str", value.isoformat() if isinstance(value, date) else value
 
 
 def encrypt_value(value: Scalar, cipher: AESGCM, aad: str) -> str:
@@ -93,6 +93,9 @@ def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
             return {"true": True, "false": False}[text.lower()]
         if kind == "int":
             return int(text)
+        if kind == "time":  # sops's own type for an unquoted YAML date; a day at midnight UTC is that day
+            when = datetime.fromisoformat(text)
+            return when.date() if when.time() == time() and when.utcoffset() == timedelta(0) else text
         return float(text) if kind == "float" else text
     except (KeyError, ValueError):
         raise SealBroken(f"加密值的类型 {kind} 与内容不符") from None

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from . import fields, nogc, settings
+from .crypto import in_ci
 from .gate import (
     authorship,
     backfilled,
@@ -41,6 +42,7 @@ from .reader import (
     settings_at,
     touched,
 )
+from .withhold import withheld
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -87,7 +89,7 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
     if paths is not None:
         wanted = frozenset(_rel(root, path) for path in paths)
         problems = [p for p in problems if not p.files.isdisjoint(wanted)]
-        return Report(files=len(wanted), problems=problems)
+        return _as_printed(repo, Report(files=len(wanted), problems=problems), wanted)
     if changes is not None and base is not None:
         changed = touched(changes)
         counts = concerns(changed)
@@ -106,5 +108,13 @@ def validate(root: Path, paths: list[Path] | None = None, today: date | None = N
             problems += permanent_numbers(changes, lambda: numbers_used(root, ref), base, authors)
             problems += transfers([c.path for c in changes if c.status in ("A", "R") and _has_previous_id(repo, c.path)],
                                   base, authors)
-        return Report(files=len(changed), problems=problems, tally=tally)
-    return Report(files=len(repo.paths), problems=problems, tally=tally)
+        return _as_printed(repo, Report(files=len(changed), problems=problems, tally=tally), frozenset(changed))
+    return _as_printed(repo, Report(files=len(repo.paths), problems=problems, tally=tally))
+
+
+def _as_printed(repo: Repository, report: Report, named: frozenset[str] = frozenset()) -> Report:
+    """In CI, an encrypted repository's problems are reported without what the key opened (withhold.py);
+    `named`: the files under review, which may be named alone."""
+    if repo.encrypted and in_ci():
+        report.problems = withheld(report.problems, named)
+    return report

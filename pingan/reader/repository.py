@@ -204,7 +204,8 @@ class Repository:
             problems += check_repository(records, RepoContext(ctx.units, ctx.province, recent, complete))
             locked = sum(1 for entry in records if entry.locked)
             if locked:
-                problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked))
+                problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked,
+                                               variant=None if self.keyring else "no_keys"))
             errors: set[str] = set()
             duplicates: set[str] = set()
             for problem in problems:

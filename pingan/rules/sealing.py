@@ -45,7 +45,8 @@ def sealed_as_the_repository_says(rec: RecordView, ctx: Context) -> Iterator[Pro
             yield rec.problem("ENC009", ENVELOPE_KEY, at_key=True)
         return
     if seal is None:
-        yield rec.problem("ENC001", ())
+        personal = next((key for key in rec.data if key not in _CLEAR), None)
+        yield rec.problem("ENC001", personal, at_key=True) if personal else catalogue.make("ENC001", rec.rel, None)
         return
     for key, value in rec.data.items():
         if key not in _CLEAR and key not in seal.encrypted and value not in ("", None, []):

