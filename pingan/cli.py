@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__, settings
 from .agekeys import KeysUnreadable
+from .errors import KeysCannotOpen
 
 if TYPE_CHECKING:
     from .importer import Outcome
@@ -911,11 +912,7 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     if not (site_dir / "index.html").is_file():
         raise Stop(EXIT_USAGE, f"{site_dir} 不是生成的网站（其中没有 index.html）。")
     sources = _site_sources(root, args.sources)
-    try:
-        hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
-    except leak.KeysCannotOpen as exc:
-        raise Stop(EXIT_CANNOT_CONTINUE, f"有 {exc.count} 条加密的记录用本机的私钥打不开，无法确认网站中没有这些人的信息："
-                   "泄露检查要用 CI 或办公室的私钥运行（设置 PINGAN_AGE_KEY_FILE）。") from None
+    hits = leak.check_site(site_dir, root, sources, [Path(s) for s in args.stories])
     for hit in hits:
         print(report.leak_line(site_dir, hit))
     refused = site.unpublishable(site_dir)
@@ -955,6 +952,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stop as stop:
         print(f"pingan：{stop}", file=sys.stderr)
         return stop.code
+    except KeysCannotOpen as exc:
+        print(f"pingan：有 {exc.count} 条加密的记录用本机的私钥打不开，这一步需要读全部（或本单位的全部）记录："
+              "名单、统计、网站和泄露检查在 CI 中用 CI 的私钥生成，或由办公室用办公室的私钥生成；"
+              "单位只能生成本单位的名单和表格（设置 PINGAN_AGE_KEY_FILE 为本单位的私钥）。", file=sys.stderr)
+        return EXIT_CANNOT_CONTINUE
     except KeysUnreadable as exc:  # any command reads the keys named by the environment
         print(f"pingan：{exc}。私钥由环境变量 PINGAN_AGE_KEY_FILE（或 SOPS_AGE_KEY_FILE、SOPS_AGE_KEY）指定，"
               "请检查。", file=sys.stderr)

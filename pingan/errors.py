@@ -45,6 +45,15 @@ class ShallowHistory(GitUnavailable):
     """The clone is shallow: commits before the cut are not there (CI: fetch-depth: 0)."""
 
 
+class KeysCannotOpen(PinganError):
+    """Records that a command must read are encrypted for others than the keys held here (`count` of them):
+    what it would produce (a roster, statistics, a leak check) would silently leave them out."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} records cannot be opened")
+        self.count = count
+
+
 class NoSuchRecord(PinganError):
     """A 编号 given on the command line is badly shaped (`rel` None) or names no record file."""
 

@@ -28,6 +28,7 @@ def insured(repo: Repository, as_of: date) -> dict[str, tuple[Any, ...]]:
     """{编号: insurance row} of every record that counts and was registered by `as_of`."""
     rows = {}
     with repo.verdicts(use_cache=False) as verdicts:
+        verdicts.require_open()
         for verdict in verdicts:
             if verdict.counts and verdict.registered_by(as_of):
                 v = repo.volunteer(verdict)

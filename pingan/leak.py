@@ -45,7 +45,7 @@ from . import fields as f
 from . import gitio, idcard
 from . import settings as pingan_settings
 from .agekeys import Keyring
-from .errors import GitUnavailable, PinganError
+from .errors import GitUnavailable, KeysCannotOpen
 from .plaintext import BREAK, attributes, readable, squeezed, variants
 from .reader import Repository, load_record, load_settings
 from .stories import COMMON_WORDS, without
@@ -177,15 +177,6 @@ def _past_records(root: Path, blobs: dict[str, str], keyring: Keyring) -> Iterat
                 raise KeysCannotOpen(1)
             if loaded.data:
                 yield loaded.data, _record_id(loaded.data, path)
-
-
-class KeysCannotOpen(PinganError):
-    """Some encrypted record (now or in history) cannot be opened with the keys held here: what it holds
-    cannot be looked for, so nothing can be declared free of it."""
-
-    def __init__(self, count: int):
-        super().__init__(f"{count} records cannot be opened")
-        self.count = count
 
 
 def secrets_of(root: Path) -> Secrets:

@@ -450,5 +450,6 @@ def release(root: Path, today: date, jobs: int | None = None) -> tuple[list[Rele
     repo = Repository(root, today)
     units, province = repo.settings.required()
     with repo.verdicts(jobs=JOBS if jobs is None else jobs) as verdicts:
+        verdicts.require_open()
         people = stats.count_people(verdicts).people
     return stored_or_made(root, people, units, province, repo.today)

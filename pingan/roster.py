@@ -458,6 +458,9 @@ def build_rosters(root: Path, out: Path, *, as_of: date, units: Sequence[str] | 
         previous: dict[str, str] = {}
         left: dict[str, str] = {}
         with repo.verdicts() as verdicts:
+            codes: list[str | None] = [unit.code for unit in chosen] or [None]
+            for code in codes:  # a unit's own roster needs only its own key
+                verdicts.require_open(code)
             for verdict in verdicts:
                 book = books.get(verdict.entry.unit if chosen else "")
                 if book is None:

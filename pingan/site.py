@@ -378,6 +378,7 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
     # The painters start first and load matplotlib while the records are judged and counted.
     with painters(2 if workers is None else min(workers, 2)) as draw:
         with repo.verdicts(jobs=JOBS if workers is None else workers) as verdicts:
+            verdicts.require_open()
             people = stats.count_people(verdicts)
         stored, made = releases.stored_or_made(root, people.people, units, province, repo.today, make_releases)
         st = stats.compute(people.people, units, province, repo.today, dict(people.not_counted),

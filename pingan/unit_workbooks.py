@@ -11,7 +11,7 @@ from typing import Any
 
 from . import codelists, crypto, form, settings, xlsx_template
 from . import fields as f
-from .errors import NoSuchRecord, PinganError
+from .errors import KeysCannotOpen, NoSuchRecord, PinganError
 from .model import Unit, Volunteer
 from .problems import ERROR, Problem
 from .reader import TO_VERIFY, WITHDRAWN, Repository
@@ -81,6 +81,8 @@ def build_forms(root: Path, record_ids: list[str], unit: str | None, since: date
     with repo.verdicts() as verdicts:
         for verdict in verdicts:
             entry = verdict.entry
+            if entry.locked and (verdict.rel in named or entry.unit == unit):
+                raise KeysCannotOpen(1)
             in_unit = unit is not None and entry.unit == unit and (
                 since is None or not entry.registered or entry.registered >= since.isoformat())
             if verdict.rel not in named and not in_unit:

@@ -242,3 +242,25 @@ def test_pingan_reads_what_sops_writes(sealed: tuple[Path, KeySet]) -> None:
     assert loaded.data["身份证号码"] == "140105198807070013"
     codes = _codes(root, keys.ci)
     assert [c for c in codes if c.startswith("ENC")] == [], codes  # the MAC matches, sops's encrypted comment is fine
+
+
+def test_outputs_need_keys_that_open_every_record_they_list(sealed: tuple[Path, KeySet], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A unit builds its own roster with its own key; the province roster, statistics and site need CI's or the
+    office's: made with a unit key they would silently leave the other units out."""
+    from datetime import date
+
+    from pingan.roster import build_rosters
+
+    root, keys = sealed
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    built = build_rosters(root, tmp_path / "own", as_of=date(2026, 11, 29), units=["taiyuan"])
+    assert built is not None and any((tmp_path / "own").iterdir())
+    for command in (["roster", "--root", str(root), "--out", str(tmp_path / "all")],
+                    ["release", "--root", str(root)],
+                    ["roster", "--root", str(root), "--out", str(tmp_path / "dt"), "--unit", "datong"]):
+        assert cli.main(command) == 3
+        assert "打不开" in capsys.readouterr().err
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.ci))
+    assert cli.main(["roster", "--root", str(root), "--out", str(tmp_path / "all")]) == 0

@@ -33,7 +33,7 @@ from typing import Any
 from .. import catalogue, gitio, settings
 from ..agekeys import Keyring
 from ..catalogue import Verbatim
-from ..errors import GitUnavailable, SettingsInvalid
+from ..errors import GitUnavailable, KeysCannotOpen, SettingsInvalid
 from ..fields import DATE_KEYS
 from ..loader import Loaded
 from ..model import Volunteer, iso_date
@@ -118,6 +118,13 @@ class Verdicts:
             return
         for stored in self.index.records():
             yield Verdict(stored, self.status(stored.entry))
+
+    def require_open(self, unit: str | None = None) -> None:
+        """Raise KeysCannotOpen when a record (of `unit`, or any) is encrypted for others than the keys held here:
+        a roster, statistics or a leak check made without it would be wrong without saying so."""
+        locked = sum(1 for entry in (self.index or ()) if entry.locked and (unit is None or entry.unit == unit))
+        if locked:
+            raise KeysCannotOpen(locked)
 
     def of_unit(self, unit: str) -> Iterator[Verdict]:
         return (v for v in self if v.entry.unit == unit)
