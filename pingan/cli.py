@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, settings
-from .agekeys import KeysUnreadable
+from .agekeys import Keyring, KeysUnreadable
 from .errors import KeysCannotOpen
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     try:
-        held = holding_commits(root, args.id_number)
+        held = holding_commits(root, args.id_number, Keyring.from_env())
     except (GitUnavailable, OSError) as exc:
         raise Stop(EXIT_CANNOT_CONTINUE, f"无法读取 git 历史：{exc}") from exc
     if not held:

@@ -33,7 +33,6 @@ import gzip
 import io
 import json
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -47,7 +46,7 @@ from . import settings as pingan_settings
 from .agekeys import Keyring
 from .errors import GitUnavailable, KeysCannotOpen
 from .plaintext import BREAK, attributes, readable, squeezed, variants
-from .reader import Repository, load_record, load_settings
+from .reader import Repository, load_settings, loaded_blobs
 from .stories import COMMON_WORDS, without
 
 ID, MOBILE, LANDLINE, QQ, ADDRESS, NAME = f.ID_NUMBER, f.MOBILE, f.LANDLINE, f.QQ, f.ADDRESS, f.NAME
@@ -158,25 +157,24 @@ def _past_records(root: Path, blobs: dict[str, str], keyring: Keyring) -> Iterat
     if not blobs:
         return
     out = gitio.git(root, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in blobs).encode())
-    with tempfile.TemporaryDirectory(prefix="pingan-leak-") as tmp:
+
+    def contents() -> Iterator[tuple[str, bytes]]:
         position = 0
-        for number, path in enumerate(blobs.values()):
+        for path in blobs.values():
             header_end = out.index(b"\n", position)
             header = out[position:header_end].split()
             if len(header) < 3 or header[1] != b"blob":
                 position = header_end + 1
                 continue
             size = int(header[2])
-            content = out[header_end + 1:header_end + 1 + size]
+            yield path, out[header_end + 1:header_end + 1 + size]
             position = header_end + 1 + size + 1
-            rel = f"{number}/{path.rsplit('/', 1)[-1]}"
-            (Path(tmp) / str(number)).mkdir()
-            (Path(tmp) / rel).write_bytes(content)
-            loaded = load_record(Path(tmp), rel, keyring)
-            if loaded.seal is not None and not loaded.seal.opened:
-                raise KeysCannotOpen(1)
-            if loaded.data:
-                yield loaded.data, _record_id(loaded.data, path)
+
+    for loaded in loaded_blobs(contents(), keyring):
+        if loaded.seal is not None and not loaded.seal.opened:
+            raise KeysCannotOpen(1)
+        if loaded.data:
+            yield loaded.data, _record_id(loaded.data, loaded.rel)
 
 
 def secrets_of(root: Path) -> Secrets:

@@ -264,3 +264,18 @@ def test_outputs_need_keys_that_open_every_record_they_list(sealed: tuple[Path, 
         assert "打不开" in capsys.readouterr().err
     monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.ci))
     assert cli.main(["roster", "--root", str(root), "--out", str(tmp_path / "all")]) == 0
+
+
+def test_history_finds_an_id_number_inside_encrypted_records(sealed: tuple[Path, KeySet]) -> None:
+    from pingan.errors import KeysCannotOpen
+    from pingan.reader import holding_commits
+
+    root, keys = sealed
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "records"], check=True)
+    assert [h.paths for h in holding_commits(root, ID_A, _keyring(keys.office))] == [(TAIYUAN,)]
+    assert holding_commits(root, "140105198807070013", _keyring(keys.office)) == []
+    with pytest.raises(KeysCannotOpen):  # a unit key cannot say a person is gone from every unit's records
+        holding_commits(root, ID_A, _keyring(keys.unit("taiyuan")))

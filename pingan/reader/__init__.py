@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .cache import CACHE_DIR
 from .changes import Change, added, changed_files, touched
-from .checking import JOBS, load_record
+from .checking import JOBS, load_record, loaded_blobs
 from .facts import Facts, name_digest
 from .history import Holding, holding_commits, masked
 from .past import (
@@ -43,7 +43,7 @@ from .settings_files import Settings, load_settings
 __all__ = [
     "CACHE_DIR", "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
-    "load_record", "load_settings", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "repository_at",
+    "load_record", "load_settings", "loaded_blobs", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "repository_at",
     "settings_at", "tracked_caches", "unit_of",
     "target_branch", "touched", "WITHDRAWN",
 ]

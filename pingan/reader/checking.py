@@ -10,6 +10,7 @@ import heapq
 import multiprocessing
 import os
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -42,6 +43,19 @@ def load_record(root: Path, rel: str, keyring: Keyring = _NO_KEYS) -> Loaded:
     loaded = load_yaml(f"{root}/{rel}", rel, TEXT_KEYS, pragma=True)
     unseal(loaded, keyring)
     return loaded
+
+
+def loaded_blobs(blobs: Iterable[tuple[str, bytes]], keyring: Keyring = _NO_KEYS) -> Iterator[Loaded]:
+    """Records as git history holds them ((path, bytes) pairs), each loaded by the one loader from a private
+    copy and opened where `keyring` can (an encrypted blob's copy holds only what git already holds)."""
+    with tempfile.TemporaryDirectory(prefix="pingan-blob-") as tmp:
+        copy = f"{tmp}/record.yaml"
+        for rel, content in blobs:
+            with open(copy, "wb") as out:
+                out.write(content)
+            loaded = load_yaml(copy, rel, TEXT_KEYS, pragma=True)
+            unseal(loaded, keyring)
+            yield loaded
 
 
 def check_line(root: Path, rel: str, ctx: Context, keyring: Keyring) -> str:

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import gitio, idcard
+from ..agekeys import Keyring
+from ..errors import KeysCannotOpen
+from ..fields import ID_NUMBER
+from .checking import loaded_blobs
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+#: What every encrypted record holds: its values are looked for once it is opened.
+_SEALED = b"ENC[AES256_GCM,data:"
 
 
 @dataclass(frozen=True)
@@ -33,20 +39,41 @@ def forms(raw: str) -> list[str]:
     return [form for form in dict.fromkeys(found) if form]
 
 
-def matching_blobs(root: Path, needles: list[bytes]) -> set[str]:
-    """Blob ids whose content holds any of the needles.
+def matching_blobs(root: Path, needles: list[bytes], keyring: Keyring) -> set[str]:
+    """Blob ids whose content holds any of the needles, an encrypted record's once opened with `keyring`.
 
     This reads every object stored, reachable or not: a blob that no commit
-    holds any more still sits in the repository until it is pruned.
+    holds any more still sits in the repository until it is pruned. Raises
+    KeysCannotOpen for encrypted records the keys cannot open (a search that
+    skipped them would report the person gone while they are not).
     """
-    return {oid for oid, kind, content in gitio.objects(root)
-            if kind == "blob" and any(needle in content for needle in needles)}
+    found: set[str] = set()
+    sealed: list[tuple[str, bytes]] = []
+    for oid, kind, content in gitio.objects(root):
+        if kind != "blob":
+            continue
+        if any(needle in content for needle in needles):
+            found.add(oid)
+        elif _SEALED in content:
+            sealed.append((oid, content))
+    wanted = {needle.decode("utf-8") for needle in needles}
+    locked = 0
+    for loaded in loaded_blobs(sealed, keyring):
+        if loaded.seal is None or loaded.data is None:
+            continue
+        if not loaded.seal.opened:
+            locked += 1
+        elif str(loaded.data.get(ID_NUMBER, "")) in wanted:
+            found.add(loaded.rel)
+    if locked:
+        raise KeysCannotOpen(locked)
+    return found
 
 
-def holding_commits(root: Path, raw: str) -> list[Holding]:
+def holding_commits(root: Path, raw: str, keyring: Keyring | None = None) -> list[Holding]:
     """Every commit reachable from any ref whose tree holds the ID number, newest first."""
     needles = [form.encode("utf-8") for form in forms(raw)]
-    blobs = matching_blobs(root, needles)
+    blobs = matching_blobs(root, needles, keyring or Keyring())
     if not blobs:
         return []
     log = gitio.git(root, "log", "--all", "--reflog", "--format=%H%x09%cs%x09%s").decode("utf-8", "replace")
