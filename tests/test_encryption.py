@@ -279,3 +279,16 @@ def test_history_finds_an_id_number_inside_encrypted_records(sealed: tuple[Path,
     assert holding_commits(root, "140105198807070013", _keyring(keys.office)) == []
     with pytest.raises(KeysCannotOpen):  # a unit key cannot say a person is gone from every unit's records
         holding_commits(root, ID_A, _keyring(keys.unit("taiyuan")))
+
+
+def test_no_secret_key_anywhere_in_the_tracked_tree(sealed: tuple[Path, KeySet]) -> None:
+    root, keys = sealed
+    secret = read_identity_file(keys.office)[0]
+    (root / "docs").mkdir()
+    (root / "docs/notes.md").write_text(f"备忘\n\nCI 私钥：{secret}\n", encoding="utf-8")
+    shutil.copy(keys.unit("datong"), root / "datong.agekey")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    found = _problems(root)
+    assert ("ENC007", "docs/notes.md", 3) in found and ("ENC007", "datong.agekey", 1) in found

@@ -40,6 +40,7 @@ from ..model import Volunteer, iso_date
 from ..problems import ERROR, Problem
 from ..rules import Context, check_record
 from ..rules.repository import Entry, RepoContext, check_repository, scan_records, scan_settings
+from ..rules.sealing import secret_keys_in
 from ..sopsfile import Sealer
 from ..yamlio import dump_record
 from . import cache
@@ -54,13 +55,19 @@ def unit_of(rel: str) -> str:
     return rel.split("/")[-2]
 
 
-def tracked_caches(root: Path) -> list[str]:
-    """Files under .cache/ that git tracks: a cache is never trusted from the tree (anyone can write one)."""
+def tracked_files(root: Path) -> list[str]:
+    """Every file git tracks under `root` (none outside a git repository)."""
     try:
-        out = gitio.text(root, "ls-files", "-z", "--", cache.CACHE_DIR.split("/")[0])
+        out = gitio.text(root, "ls-files", "-z")
     except GitUnavailable:
         return []  # not a git repository: nothing is tracked
     return sorted(path for path in out.split("\0") if path)
+
+
+def tracked_caches(root: Path, tracked: list[str] | None = None) -> list[str]:
+    """Files under .cache/ that git tracks: a cache is never trusted from the tree (anyone can write one)."""
+    folder = cache.CACHE_DIR.split("/")[0] + "/"
+    return [path for path in (tracked_files(root) if tracked is None else tracked) if path.startswith(folder)]
 
 COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN = "计入", "有错误", "待核实", "已退出"
 STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS, WITHDRAWN)
@@ -164,11 +171,15 @@ class Repository:
         else:  # only the units the judging settings know are unit folders
             self.settings, known = self.judged_by, list(self.judged_by.units)
         self.paths, placement = scan_records(self.root, known)
-        tracked = tracked_caches(self.root)
+        files = tracked_files(self.root)
+        tracked = tracked_caches(self.root, files)
         #: A cache that git tracks was written by whoever committed it: never read it.
         self.tree_cache_trusted = not tracked
+        records = set(self.paths)
         self.placement = scan_settings(self.root) + placement + [
-            catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked]
+            catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked] + list(
+            secret_keys_in(self.root, (rel for rel in files if rel not in records and not
+                                       rel.startswith(f"{settings.KEYS_DIR}/"))))  # keys/: read with the settings
 
     @property
     def context(self) -> Context | None:

@@ -8,11 +8,12 @@ the key, and run where the record is opened (sealed.py, record.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from .. import catalogue
 from .. import fields as f
-from ..agekeys import SECRET_PREFIX
+from ..agekeys import IDENTITY_SUFFIX, SECRET_PREFIX
 from ..problems import Problem
 from ..settings import SCHEMA_PRAGMA
 from ..sopsfile import ENVELOPE_KEY
@@ -75,3 +76,24 @@ def no_comments(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 
 SEALING_RULES = (no_secret_key, sealed_as_the_repository_says, no_comments)
+
+#: Files larger than this are not read for secret keys (an identity file is a few hundred bytes; a large
+#: file is data, a workbook or an image, which the other checks look at).
+_SCANNED_UP_TO = 1 << 20
+
+
+def secret_keys_in(root: Path, rels: Iterable[str]) -> Iterator[Problem]:
+    """Tracked files (other than records, which the record rule reads) holding an age secret key or named as one."""
+    for rel in rels:
+        path = root / rel
+        if rel.endswith(IDENTITY_SUFFIX):
+            yield catalogue.make("ENC007", rel, None, 1, 1)
+            continue
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > _SCANNED_UP_TO:
+                continue
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if _SECRET in raw.upper():
+            yield catalogue.make("ENC007", rel, None, _line_of(raw, _SECRET), 1)
