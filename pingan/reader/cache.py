@@ -10,7 +10,9 @@ The cache is the last run's index (see index.py): a header line with the run
 key, then one line of plain fields per record in path order, kept in the
 gitignored `.cache/pingan/` of the repository (text, not pickle: a file
 someone commits there is data, never code). It is written only inside the
-repository and never through a link.
+repository and never through a link. In an encrypted repository the index
+holds what the keys opened, so it is kept as an age file for those keys and
+read into memory, never onto the disk in clear (see CacheAt.sealed_for).
 """
 from __future__ import annotations
 
