@@ -1,5 +1,6 @@
-"""CI definitions: valid for their hosts, the trusted-gate discipline, secrets only behind environments, no input
-pasted into a shell or make recipe, and clean zizmor (and actionlint, where installed) reports."""
+"""CI definitions: valid for their hosts, the trusted-gate discipline, secrets only behind environments, the CI key
+only in trusted code, no input pasted into a shell or make recipe, and clean zizmor (and actionlint, where installed)
+reports."""
 from __future__ import annotations
 
 import os
@@ -22,6 +23,11 @@ CHECK = BIN / "check-jsonschema"
 ZIZMOR = BIN / "zizmor"
 WORKFLOWS = sorted((PROJECT / ".github/workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+#: The CI key of an encrypted repository: it opens every record, so only trusted code may ever hold it.
+CI_KEY = "PINGAN_CI_AGE_KEY"
+CI_KEY_ENV = {"SOPS_AGE_KEY": "${{ secrets.PINGAN_CI_AGE_KEY }}"}
+#: The gate's environment: `office` (which holds the key) for the two events that run main's own code, none otherwise.
+GATE_ENVIRONMENT = "${{ (github.event_name == 'pull_request_target' || github.event_name == 'push') && 'office' || '' }}"
 
 
 def load(path: Path) -> dict[Any, Any]:
@@ -47,9 +53,11 @@ def test_gate_runs_the_target_branch_code_on_the_pull_request_as_data() -> None:
     assert triggers["push"] == {"branches": ["main"]} and "merge_group" in triggers
     assert flow["permissions"] == {"contents": "read"}
     [(job_name, job)] = flow["jobs"].items()
-    assert "permissions" not in job and "environment" not in job and "if" not in job  # one job, never skipped
+    assert "permissions" not in job and "if" not in job  # one job, never skipped
+    assert job["environment"] == GATE_ENVIRONMENT  # the CI key's environment, never for the merge queue
     text = (PROJECT / ".github/workflows/validate.yml").read_text(encoding="utf-8")
-    assert "secrets." not in text and "actions/cache" not in text and "cache:" not in text
+    assert set(re.findall(r"secrets\.\w+", text)) == {f"secrets.{CI_KEY}"}
+    assert "actions/cache" not in text and "cache:" not in text
     all_steps = job["steps"]
     checkouts = [s for s in all_steps if s.get("uses", "").startswith("actions/checkout@")]
     assert all(s["with"]["persist-credentials"] is False for s in checkouts)
@@ -69,9 +77,13 @@ def test_gate_runs_the_target_branch_code_on_the_pull_request_as_data() -> None:
     pending = next(s for s in all_steps if "import-pending" in s.get("run", ""))
     assert " ".join(pending["run"].split()) == \
         '.venv/bin/pingan import-pending --root pr --changed-since "origin/$BASE_REF" --author "$PR_AUTHOR" --author "$TRIGGERING_ACTOR"'
-    full = next(s for s in all_steps if "--changed-since" not in s.get("run", "") and "pingan validate" in s.get("run", ""))
-    assert full["if"] == "github.event_name != 'pull_request_target'"
-    assert full["run"] == '.venv/bin/pingan validate --format github --cache-dir "$RUNNER_TEMP/pingan-cache"'
+    main, queue = [s for s in all_steps if "--changed-since" not in s.get("run", "") and "pingan validate" in s.get("run", "")]
+    assert main["if"] == "github.event_name == 'push'" and queue["if"] == "github.event_name == 'merge_group'"
+    assert main["run"] == queue["run"] == '.venv/bin/pingan validate --format github --cache-dir "$RUNNER_TEMP/pingan-cache"'
+    # The CI key goes to the two validations of main's own code, in their own env, and to nothing else.
+    assert [s for s in all_steps if CI_KEY in yaml.safe_dump(s)] == [gate, main]
+    assert gate["env"]["SOPS_AGE_KEY"] == main["env"]["SOPS_AGE_KEY"] == CI_KEY_ENV["SOPS_AGE_KEY"]
+    assert "env" not in queue and "SOPS_AGE_KEY" not in pending.get("env", {})
     for step in all_steps:  # nothing in pr/ is ever run: no step works in it or takes a program from it
         assert step.get("working-directory") is None and "pr/" not in step.get("run", "")
 
@@ -91,13 +103,96 @@ def test_secrets_live_only_in_environments_limited_to_main(path: Path) -> None:
     flow = load(path)
     for name, job in flow["jobs"].items():
         if "secrets." in yaml.safe_dump(job, allow_unicode=True):
-            assert job.get("environment") == "office", f"{path.name}: job {name} uses a secret outside the office environment"
+            assert job.get("environment") in ("office", GATE_ENVIRONMENT), \
+                f"{path.name}: job {name} uses a secret outside the office environment"
+            assert job["environment"] == "office" or path.name == "validate.yml"
     if path.name == "validate-own-code.yml":  # the pull request's own code: no secret, no push, no write
         assert set(flow[True]) == {"pull_request"} and "secrets." not in path.read_text(encoding="utf-8")
     elif path.name == "release.yml":  # scheduled on main only, never from a push to another branch
         assert set(flow[True]) == {"schedule", "workflow_dispatch"}
     elif path.name != "validate.yml":
         assert flow[True]["push"]["branches"] == ["main"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The CI key of an encrypted repository (issue 15)
+
+def environment_for(job: dict[str, Any], event: str) -> str:
+    """The environment a job enters for an event: a plain name, or the gate's one expression (nothing else is read)."""
+    environment = job.get("environment", "")
+    if environment == GATE_ENVIRONMENT:
+        return "office" if event in ("pull_request_target", "push") else ""
+    assert "${{" not in environment, f"an environment expression this test cannot read: {environment}"
+    return str(environment)
+
+
+def events_of(flow: dict[str, Any], step: dict[str, Any]) -> set[str]:
+    """The events a step can run on: the one its `if:` names, or every trigger of the workflow."""
+    named = re.fullmatch(r"github\.event_name == '(\w+)'", step.get("if", ""))
+    return {named.group(1)} if named else set(flow[True])
+
+
+def key_holders(flow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, step in steps(flow) if CI_KEY in yaml.safe_dump(step)]
+
+
+def test_the_own_code_workflow_never_sees_the_ci_key() -> None:
+    """validate-own-code.yml runs the pull request's code: it must never name the key, a secret or an environment."""
+    path = PROJECT / ".github/workflows/validate-own-code.yml"
+    text = path.read_text(encoding="utf-8")
+    for word in (CI_KEY, "SOPS_AGE_KEY", "secrets."):
+        assert word not in text, f"{path.name} names {word}"
+    assert all("environment" not in job for job in load(path)["jobs"].values())
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_the_ci_key_reaches_trusted_code_only(path: Path) -> None:
+    """Every step given the key runs main's own code: pull_request_target with the target branch checked out (the pull
+    request only as data in pr/), or main itself (push to main, schedule, workflow_dispatch) in the environment office.
+    The key is handed over as SOPS_AGE_KEY in that step's env, never to a job, a workflow or a command line."""
+    flow = load(path)
+    assert CI_KEY not in yaml.safe_dump(flow.get("env", {}))
+    for name, job in flow["jobs"].items():
+        assert CI_KEY not in yaml.safe_dump(job.get("env", {})), f"{path.name}: {name} gives the key to the whole job"
+        for step in job.get("steps", []):
+            if CI_KEY not in yaml.safe_dump(step):
+                continue
+            assert step["env"]["SOPS_AGE_KEY"] == CI_KEY_ENV["SOPS_AGE_KEY"], f"{path.name}: {step}"
+            assert CI_KEY not in step.get("run", "") + yaml.safe_dump(step.get("with", {}))
+            for event in events_of(flow, step):
+                assert environment_for(job, event) == "office" or event == "pull_request_target", (path.name, name, event)
+                if event == "pull_request_target":
+                    assert flow[True][event] == {"branches": ["main"]}
+                    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+                    # The workspace root is the target branch; anything else is checked out aside, as data.
+                    assert all("ref" not in s.get("with", {}) for s in checkouts if "path" not in s.get("with", {}))
+                    assert all(s.get("working-directory") is None for s in job["steps"])
+                    assert environment_for(job, event) == "office"
+                elif event == "push":
+                    assert flow[True]["push"]["branches"] == ["main"]
+                elif event in ("schedule", "workflow_dispatch"):
+                    assert job["if"] == "github.ref_name == github.event.repository.default_branch"
+                else:
+                    pytest.fail(f"{path.name}: job {name} gives the CI key to a step that runs on {event}")
+                if event != "pull_request_target":  # main's own commit, never a ref of someone's choosing
+                    assert all("ref" not in s.get("with", {}) for s in job["steps"]
+                               if s.get("uses", "").startswith("actions/checkout@") and event in events_of(flow, s))
+
+
+def test_the_ci_key_goes_where_records_are_read() -> None:
+    """The gate, main's full check and the office's jobs that read records get the key; no other step does."""
+    holders = {(path.name, name, step.get("run", "")) for path in WORKFLOWS for name, step in key_holders(load(path))}
+    assert holders == {
+        ("validate.yml", "validate", " ".join(['.venv/bin/pingan validate --root pr --changed-since "origin/$BASE_REF"',
+                                              '--author "$PR_AUTHOR" --author "$TRIGGERING_ACTOR"',
+                                              '--format github --cache-dir "$RUNNER_TEMP/pingan-cache"'])),
+        ("validate.yml", "validate", '.venv/bin/pingan validate --format github --cache-dir "$RUNNER_TEMP/pingan-cache"'),
+        ("rosters.yml", "rosters", "make ci-rosters"),
+        ("release.yml", "release", "make ci-release"),
+        ("import.yml", "convert", "make ci-import"),
+        ("site.yml", "build", "make ci-site"),
+        ("site.yml", "build", "make leak-check SITE=site"),
+    }
 
 
 def test_import_pushes_with_the_deploy_key_and_a_read_only_token() -> None:
@@ -112,7 +207,8 @@ def test_import_pushes_with_the_deploy_key_and_a_read_only_token() -> None:
 def test_rosters_take_the_date_from_the_environment() -> None:
     flow = load(PROJECT / ".github/workflows/rosters.yml")
     step = next(s for _, s in steps(flow) if s.get("run") == "make ci-rosters")
-    assert step["env"] == {"ROSTER_PASSWORD": "${{ secrets.ROSTER_PASSWORD }}", "ROSTER_SINCE": "${{ inputs.since }}"}
+    assert step["env"] == {"ROSTER_PASSWORD": "${{ secrets.ROSTER_PASSWORD }}", "ROSTER_SINCE": "${{ inputs.since }}",
+                           **CI_KEY_ENV}
 
 
 HOSTILE = ['2024-01-01"; echo INJECTED; touch {marker}; echo "', "$(shell touch {marker}) $(shell id)",
@@ -215,6 +311,29 @@ def test_gitlab_keeps_merge_requests_apart_from_main() -> None:
     assert jobs["rosters"]["script"] == ["make ci-rosters"]
     assert jobs["import:convert"]["script"] == ["make ci-import"]
     assert "IMPORT_PUSH_TOKEN" in jobs["import:convert"]["variables"]["PUSH_REMOTE"]
+
+
+def test_gitlab_merge_requests_never_get_the_ci_key() -> None:
+    """PINGAN_CI_AGE_KEY is a Protected variable, so merge-request pipelines (which run the merge request's own
+    .gitlab-ci.yml) cannot read it; this file never hands it to them either: no global variable, and only jobs that
+    run on main alone take it, as SOPS_AGE_KEY in their own variables."""
+    ci = load(PROJECT / ".gitlab-ci.yml")
+    assert CI_KEY not in yaml.safe_dump(ci.get("variables", {})) + yaml.safe_dump(ci.get("default", {}))
+    jobs = {name: job for name, job in ci.items() if isinstance(job, dict) and "script" in job}
+    holders = set()
+    for name, job in jobs.items():
+        text = yaml.safe_dump(job, allow_unicode=True)
+        is_mr = any("merge_request_event" in rule.get("if", "") for rule in job["rules"])
+        if is_mr:
+            assert CI_KEY not in text and "SOPS_AGE_KEY" not in text, f"{name} runs on merge requests"
+        elif CI_KEY in text:
+            holders.add(name)
+            assert job["variables"]["SOPS_AGE_KEY"] == f"${CI_KEY}"
+            assert all(rule["if"].startswith("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH") for rule in job["rules"])
+            assert all(CI_KEY not in line for line in job["script"] + job.get("before_script", []))
+    assert holders == {"validate:full", "rosters", "pages", "import:convert"}
+    assert [name for name, job in jobs.items() if "merge_request_event" in str(job["rules"])] == \
+        ["validate:merge-request", "import:merge-request"]
 
 
 def test_pre_commit_hooks_call_pingan_validate() -> None:
