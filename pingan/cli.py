@@ -926,6 +926,153 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- encrypted records (issue 15): keys, reading and editing one record, migration ----------
+
+def _keys_new_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE.agekey", required=True,
+                        help="私钥文件（文件名以 .agekey 结尾，放在数据仓库之外，如 ~/pingan.agekey）；不覆盖已有文件")
+    parser.add_argument("--login", metavar="LOGIN", help="你在代码托管平台上的账号，写在公钥行的“# ”后面")
+
+
+def _keys_sync_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+
+
+def _keys_rotate_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", metavar="CODE", required=True, help="单位代码，如 taiyuan")
+    _root_option(parser)
+
+
+def keys_new(args: argparse.Namespace) -> int:
+    """生成一把新的 age 私钥（只有你能读取的 .agekey 文件），并显示要交给办公室的公钥。"""
+    from .agekeys import KeysUnreadable, new_identity
+
+    out = Path(args.out).expanduser()
+    if out.parent.is_dir() and settings.find_root(out.parent) is not None:
+        raise Stop(EXIT_USAGE, f"{out} 在数据仓库之中：私钥绝不能放进仓库（一旦提交，所有能克隆仓库的人都能拿到）。"
+                               "请换一个仓库以外的位置，如 ~/pingan.agekey。")
+    try:
+        recipient = new_identity(out)
+    except KeysUnreadable as exc:
+        raise Stop(EXIT_USAGE, str(exc)) from exc
+    login = args.login or "你的账号"
+    print("\n".join([
+        f"已生成私钥文件 {out}（只有你自己能读取）。你的公钥是：",
+        "",
+        f"    {recipient} # {login}",
+        "",
+        "接下来：",
+        "1. 把上面这一行公钥发给办公室，或在合并请求中把它加到 keys/单位代码.txt（如 keys/taiyuan.txt）；"
+        "“# ”后面的账号须是本单位的维护者。",
+        "   合并后，由办公室（或本单位已能读取记录的维护者）运行 pingan keys sync，你就能读取本单位的记录了。",
+        f"2. 私钥文件 {out.name} 只留在你自己的电脑上：不要放进数据仓库，不要发给任何人（包括办公室），也不要上传到网盘。",
+        f"   使用时把环境变量 PINGAN_AGE_KEY_FILE 设为它的完整路径（sops 使用 SOPS_AGE_KEY_FILE）：{out.resolve()}",
+        "3. 私钥丢失就再也读不了记录；怀疑被别人拿到时，立即告诉办公室，换一把新的私钥。",
+    ]))
+    return EXIT_OK
+
+
+def _not_encrypted_stop(root: Path) -> Stop:
+    return Stop(EXIT_USAGE, f"{root} 没有启用加密（没有 keys/ci.txt）：先由办公室设置 keys/ 中的公钥，"
+                            "再用 pingan encrypt-all 迁移到加密仓库。")
+
+
+def _print_problems(problems: list, limit: int = 50) -> None:
+    from .report import text_line
+
+    for problem in problems[:limit]:
+        print(text_line(problem))
+    if len(problems) > limit:
+        print(f"……另有 {len(problems) - limit} 个问题，运行 pingan validate 查看全部。")
+
+
+def keys_sync(args: argparse.Namespace) -> int:
+    """按 keys/ 中的公钥同步：写出 .sops.yaml，并为收件人变了的记录重新包装数据密钥（加密的值不变）。
+
+    加了或删了公钥之后运行。需要能打开这些记录的私钥：办公室或 CI 的私钥能同步全部记录，
+    单位维护者的私钥只能同步本单位的记录。仓库中的明文记录同时被加密。
+    """
+    from . import keysync
+    from .errors import NotEncrypted, SettingsInvalid
+
+    root = resolve_root(args.root)
+    try:
+        done = keysync.sync(root)
+    except NotEncrypted as exc:
+        raise _not_encrypted_stop(root) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    print(f"已写入 {keysync.SOPS_CONFIG}（sops 据此为每个单位的记录选择收件人）。" if done.config_changed
+          else f"{keysync.SOPS_CONFIG} 已是最新。")
+    locked = sum(len(rels) for rels in done.locked.values())
+    broken = len({p.file for p in done.problems})
+    print(f"重新包装数据密钥 {len(done.rewrapped)} 个文件，加密明文记录 {len(done.encrypted)} 个，"
+          f"已是最新 {done.unchanged} 个，本机打不开 {locked} 个，无法完整读取 {broken} 个。")
+    if done.encrypted:
+        print("注意：这些记录以前提交过的明文仍在提交历史中，加密不能把它们从历史中去掉；请告诉办公室，由办公室清除。")
+    if done.locked:
+        print("以下文件本机的私钥打不开，没有重新包装：")
+        for unit, rels in sorted(done.locked.items()):
+            shown = "、".join(rels[:3]) + (" 等" if len(rels) > 3 else "")
+            print(f"    {unit}：{len(rels)} 个（{shown}）")
+        print("请由办公室（或持有 CI 私钥的人）运行 pingan keys sync；单位维护者只能同步本单位的记录。")
+    if done.problems:
+        _print_problems(done.problems)
+        print(f"以上 {broken} 个文件无法完整读取，没有改动；请先改正（pingan validate 查看），再运行 pingan keys sync。")
+    if done.config_changed or done.rewrapped or done.encrypted:
+        print("请提交改动的文件（合并请求）。")
+    return EXIT_OK if done.complete else EXIT_PROBLEMS
+
+
+def keys_rotate(args: argparse.Namespace) -> int:
+    """为一个单位的全部记录换新的数据密钥，每个值重新加密（有人离开、公钥删除之后，在 keys sync 之后运行）。
+
+    需要能打开这个单位全部记录的私钥；有一条打不开或无法完整读取，就一条也不改。
+    """
+    from .errors import NotEncrypted, SettingsInvalid, UnknownUnit
+    from .rotate import rotate
+
+    root = resolve_root(args.root)
+    try:
+        done = rotate(root, args.unit)
+    except NotEncrypted as exc:
+        raise _not_encrypted_stop(root) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
+    if not done.done:
+        if done.locked:
+            shown = "、".join(done.locked[:3]) + (" 等" if len(done.locked) > 3 else "")
+            print(f"本机的私钥打不开 {args.unit} 的 {len(done.locked)} 个记录（{shown}）：请由办公室运行。")
+        if done.problems:
+            _print_problems(done.problems)
+            print("以上记录无法完整读取或校验码不符：请先改正（pingan edit 编号 核对后保存）。")
+        print(f"没有改动任何文件：{args.unit} 的记录须全部换新密钥，不能只换一部分。")
+        return EXIT_PROBLEMS
+    print(f"已为 {args.unit} 的 {done.rotated} 条记录换了新的数据密钥，每个加密的值都已重新加密。请提交这些文件（合并请求）。\n"
+          "注意：离开的人以前能读到的内容（提交历史中的旧版本）仍然能读；换密钥只保证今后写入的内容他读不到。")
+    return EXIT_OK
+
+
+KEYS_ACTIONS = {"new": (_keys_new_args, keys_new), "sync": (_keys_sync_args, keys_sync),
+                "rotate": (_keys_rotate_args, keys_rotate)}
+
+
+def _keys_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="keys_action", metavar="操作", title="操作", required=True)
+    for name, (add_arguments, func) in KEYS_ACTIONS.items():
+        doc = (func.__doc__ or "").strip()
+        child = actions.add_parser(name, help=doc.splitlines()[0], description=doc)
+        add_arguments(child)
+
+
+@command("keys", _keys_args)
+def cmd_keys(args: argparse.Namespace) -> int:
+    """加密记录的密钥：new 生成自己的私钥，sync 按 keys/ 中的公钥同步收件人，rotate 为一个单位换新的数据密钥。"""
+    return KEYS_ACTIONS[args.keys_action][1](args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     _speak_chinese()
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
@@ -957,6 +1104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pingan：无法继续：{exc.strerror or exc}（{exc.filename or ''}）", file=sys.stderr)
         return EXIT_CANNOT_CONTINUE
     except Exception as exc:  # a bug: say so in Chinese; the traceback only when asked for
+        from .agekeys import KeysUnreadable
+
+        if isinstance(exc, KeysUnreadable):  # a secret key named by the environment cannot be read
+            print(f"pingan：{exc}；请检查环境变量 PINGAN_AGE_KEY_FILE（或 SOPS_AGE_KEY_FILE、SOPS_AGE_KEY）。", file=sys.stderr)
+            return EXIT_CANNOT_CONTINUE
         if os.environ.get("PINGAN_DEBUG"):
             raise
         print(f"pingan：程序内部错误（{type(exc).__name__}），未完成。请把所运行的命令告诉管理员；"
