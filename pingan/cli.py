@@ -1073,6 +1073,93 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return KEYS_ACTIONS[args.keys_action][1](args)
 
 
+def _record_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    _root_option(parser)
+
+
+def _opened_stops(record_id: str, exc: Exception) -> Stop:
+    """The Stop for an error of opening one record (show, edit); records' problems are printed first."""
+    from .errors import NoSuchRecord, RecordLocked, RefusedInCI
+
+    if isinstance(exc, RefusedInCI):
+        return Stop(EXIT_USAGE, "在 CI 中不能显示或编辑记录的明文（CI 的日志很多人都能看到）；请在自己的电脑上运行。")
+    if isinstance(exc, NoSuchRecord):
+        return _no_record_stop(record_id, exc)
+    if isinstance(exc, RecordLocked):
+        if exc.keyless:
+            return Stop(EXIT_PROBLEMS, f"记录 {record_id} 是加密的，本机没有私钥：请把环境变量 PINGAN_AGE_KEY_FILE "
+                                       "设为你的 .agekey 私钥文件（用 pingan keys new 生成），再运行一次。")
+        return Stop(EXIT_PROBLEMS, f"本机的私钥打不开记录 {record_id}：它只为这些公钥加密：{'、'.join(exc.readers)}"
+                                   "（本单位的维护者、办公室和 CI）。")
+    _print_problems(getattr(exc, "problems", []))
+    return Stop(EXIT_PROBLEMS, f"记录 {record_id} 无法完整读取（见上）；请从提交历史中恢复这个文件，或请办公室处理。")
+
+
+@command("show", _record_args)
+def cmd_show(args: argparse.Namespace) -> int:
+    """显示一条记录的明文（需要能打开它的私钥：本单位维护者、办公室或 CI 的）；在 CI 中拒绝运行。"""
+    from .editing import shown
+    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI
+
+    root = resolve_root(args.root)
+    try:
+        text = shown(root, args.record_id)
+    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+        raise _opened_stops(args.record_id, exc) from exc
+    print(text, end="")
+    return EXIT_OK
+
+
+def _edit_again(problems: list) -> bool:
+    """Print why the edited text cannot be saved; ask whether to edit again (only when someone can answer)."""
+    _print_problems(problems)
+    if not sys.stdin.isatty():
+        return False
+    answer = input("修改后的记录无法保存（见上）。重新编辑吗？[Y/n] ").strip().lower()
+    return not answer.startswith("n")
+
+
+@command("edit", _record_args)
+def cmd_edit(args: argparse.Namespace) -> int:
+    """用编辑器修改一条记录：解密到只有你能读的临时文件，保存后重新加密（没改的值保持原样）；在 CI 中拒绝运行。
+
+    编辑器取自环境变量 EDITOR（默认 vi）。改完的内容读不通时不保存，原文件不变；临时文件用后即删。
+    """
+    import shlex
+
+    from .editing import EditorFailed, NotSaved, edit
+    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI, SettingsInvalid
+    from .problems import ERROR
+
+    root = resolve_root(args.root)
+    try:
+        editor = shlex.split(os.environ.get("EDITOR", "").strip() or "vi")
+    except ValueError as exc:
+        raise Stop(EXIT_USAGE, "环境变量 EDITOR 的写法不对（引号没有配对）。") from exc
+    try:
+        done = edit(root, args.record_id, editor, _edit_again)
+    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+        raise _opened_stops(args.record_id, exc) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except EditorFailed as exc:
+        what = f"无法启动编辑器 {exc.editor}" if exc.code is None else f"编辑器 {exc.editor} 出错退出（退出码 {exc.code}）"
+        raise Stop(EXIT_CANNOT_CONTINUE, f"{what}，记录文件没有改动；可用环境变量 EDITOR 指定编辑器。") from exc
+    except NotSaved as exc:
+        raise Stop(EXIT_PROBLEMS, f"修改后的内容不是有效的记录，没有保存；{exc.rel} 没有改动。") from exc
+    if not done.changed:
+        print(f"没有修改，{done.rel} 不变。")
+        return EXIT_OK
+    print(f"已保存 {done.rel}（改动的值重新加密，其余保持原样）。请提交合并请求。")
+    _print_problems(done.problems)
+    errors = sum(1 for p in done.problems if p.level == ERROR)
+    if errors:
+        print(f"这条记录有 {errors} 个错误，请再运行 pingan edit {args.record_id} 改正。")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     _speak_chinese()
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
