@@ -1160,6 +1160,61 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _encrypt_all_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="OLD", help="现有的明文数据仓库（git 仓库的顶层文件夹，须已有 keys/ci.txt 等公钥）；"
+                                                      "默认从当前文件夹向上查找")
+    parser.add_argument("--out", metavar="NEW", required=True, help="新的加密仓库所在文件夹（须不存在或为空，且不在旧仓库中）")
+
+
+@command("encrypt-all", _encrypt_all_args)
+def cmd_encrypt_all(args: argparse.Namespace) -> int:
+    """把明文数据仓库迁移为新的加密仓库（办公室操作）：新仓库只有一个提交，每条记录都已加密。
+
+    设置、公钥和其他文件原样复制，旧仓库历史中用过的编号写入 data/retired-numbers.txt，永不再用。
+    旧仓库的提交历史中仍有全部明文，迁移后只由办公室归档。
+    """
+    from . import migrate
+    from .errors import GitUnavailable, NoHistory, NotEncrypted, SettingsInvalid
+
+    root = resolve_root(args.root)
+    try:
+        done = migrate.encrypt_all(root, Path(args.out))
+    except NotEncrypted as exc:
+        raise Stop(EXIT_USAGE, f"{root} 还没有公钥：先在 keys/ 中放好 ci.txt（CI 的公钥）、office.txt（办公室的两个公钥）"
+                               "和各单位的公钥文件，再迁移。") from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except NoHistory as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"{root} 不是 git 仓库的顶层文件夹，或还没有任何提交：迁移的是一个提交的内容。") from exc
+    except migrate.UncommittedChanges as exc:
+        shown = "、".join(exc.paths[:10]) + (f" 等 {len(exc.paths)} 个" if len(exc.paths) > 10 else "")
+        raise Stop(EXIT_USAGE, f"旧仓库有未提交的改动（{shown}）：请先提交或撤销（keys/ 中新加的公钥文件除外），再迁移。") from exc
+    except migrate.TargetNotEmpty as exc:
+        raise Stop(EXIT_USAGE, f"{args.out} 已存在且不是空文件夹，或在旧仓库之中：请指定旧仓库以外一个不存在或空的文件夹。") from exc
+    except migrate.PlaintextOutsideRecords as exc:
+        shown = "、".join(exc.paths[:10]) + (f" 等 {len(exc.paths)} 个" if len(exc.paths) > 10 else "")
+        raise Stop(EXIT_USAGE, f"旧仓库中有可能含个人信息、却不是记录的文件（{shown}）：它们不能以明文复制到新仓库。"
+                               "请先导入或删除 imports/ 中待导入的工作簿，移走 data/volunteers/ 中不是记录的文件，提交后再迁移。") from exc
+    except migrate.RecordsNotRewritable as exc:
+        _print_problems(exc.problems)
+        raise Stop(EXIT_PROBLEMS, f"以上 {len({p.file for p in exc.problems})} 条记录无法完整读取，不能加密；没有生成新仓库。"
+                                  "请在旧仓库中改正并提交后再迁移。") from exc
+    except GitUnavailable as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"git 没有完成（{exc}），没有生成新仓库；请检查 git 是否已安装、"
+                                         "是否设置了 user.name 和 user.email。") from exc
+    print("\n".join([
+        f"已生成加密仓库 {args.out}：一个提交 {done.new_commit[:12]}，来自旧仓库的提交 {done.old_commit[:12]}。",
+        f"加密记录 {done.records} 条，原样复制其他文件 {done.copied} 个，"
+        f"把旧历史中用过、现已不在的 {done.retired} 个编号写入 {settings.RETIRED_NUMBERS_FILE}（永不再用）。",
+        "接下来：",
+        f"1. 用 CI 的私钥检查新仓库：PINGAN_AGE_KEY_FILE=CI私钥文件 pingan validate --root {args.out}",
+        "2. 把新仓库推送为新的代码仓库，在 CI 的机密变量中设置 CI 私钥；各单位重新克隆新仓库。",
+        "3. 旧仓库的提交历史中仍有全部明文个人信息：旧仓库只由办公室离线归档，不再推送、不再共享；"
+        "请各单位删除旧仓库的全部克隆和下载的副本。",
+    ]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     _speak_chinese()
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")
