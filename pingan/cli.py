@@ -928,6 +928,295 @@ def cmd_leak_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- encrypted records (issue 15): keys, reading and editing one record, migration ----------
+
+def _keys_new_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE.agekey", required=True,
+                        help="私钥文件（文件名以 .agekey 结尾，放在数据仓库之外，如 ~/pingan.agekey）；不覆盖已有文件")
+    parser.add_argument("--login", metavar="LOGIN", help="你在代码托管平台上的账号，写在公钥行的“# ”后面")
+
+
+def _keys_sync_args(parser: argparse.ArgumentParser) -> None:
+    _root_option(parser)
+
+
+def _keys_rotate_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", metavar="CODE", required=True, help="单位代码，如 taiyuan")
+    _root_option(parser)
+
+
+def keys_new(args: argparse.Namespace) -> int:
+    """生成一把新的 age 私钥（只有你能读取的 .agekey 文件），并显示要交给办公室的公钥。"""
+    from .agekeys import KeysUnreadable, new_identity
+
+    out = Path(args.out).expanduser()
+    if out.parent.is_dir() and settings.find_root(out.parent) is not None:
+        raise Stop(EXIT_USAGE, f"{out} 在数据仓库之中：私钥绝不能放进仓库（一旦提交，所有能克隆仓库的人都能拿到）。"
+                               "请换一个仓库以外的位置，如 ~/pingan.agekey。")
+    try:
+        recipient = new_identity(out)
+    except KeysUnreadable as exc:
+        raise Stop(EXIT_USAGE, str(exc)) from exc
+    login = args.login or "你的账号"
+    print("\n".join([
+        f"已生成私钥文件 {out}（只有你自己能读取）。你的公钥是：",
+        "",
+        f"    {recipient} # {login}",
+        "",
+        "接下来：",
+        "1. 把上面这一行公钥发给办公室，或在合并请求中把它加到 keys/单位代码.txt（如 keys/taiyuan.txt）；"
+        "“# ”后面的账号须是本单位的维护者。",
+        "   合并后，由办公室（或本单位已能读取记录的维护者）运行 pingan keys sync，你就能读取本单位的记录了。",
+        f"2. 私钥文件 {out.name} 只留在你自己的电脑上：不要放进数据仓库，不要发给任何人（包括办公室），也不要上传到网盘。",
+        f"   使用时把环境变量 PINGAN_AGE_KEY_FILE 设为它的完整路径（sops 使用 SOPS_AGE_KEY_FILE）：{out.resolve()}",
+        "3. 私钥丢失就再也读不了记录；怀疑被别人拿到时，立即告诉办公室，换一把新的私钥。",
+    ]))
+    return EXIT_OK
+
+
+def _not_encrypted_stop(root: Path) -> Stop:
+    return Stop(EXIT_USAGE, f"{root} 没有启用加密（没有 keys/ci.txt）：先由办公室设置 keys/ 中的公钥，"
+                            "再用 pingan encrypt-all 迁移到加密仓库。")
+
+
+def _print_problems(problems: list, limit: int = 50) -> None:
+    from .report import text_line
+
+    for problem in problems[:limit]:
+        print(text_line(problem))
+    if len(problems) > limit:
+        print(f"……另有 {len(problems) - limit} 个问题，运行 pingan validate 查看全部。")
+
+
+def keys_sync(args: argparse.Namespace) -> int:
+    """按 keys/ 中的公钥同步：写出 .sops.yaml，并为收件人变了的记录重新包装数据密钥（加密的值不变）。
+
+    加了或删了公钥之后运行。需要能打开这些记录的私钥：办公室或 CI 的私钥能同步全部记录，
+    单位维护者的私钥只能同步本单位的记录。仓库中的明文记录同时被加密。
+    """
+    from . import keysync
+    from .errors import NotEncrypted, SettingsInvalid
+
+    root = resolve_root(args.root)
+    try:
+        done = keysync.sync(root)
+    except NotEncrypted as exc:
+        raise _not_encrypted_stop(root) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    print(f"已写入 {keysync.SOPS_CONFIG}（sops 据此为每个单位的记录选择收件人）。" if done.config_changed
+          else f"{keysync.SOPS_CONFIG} 已是最新。")
+    locked = sum(len(rels) for rels in done.locked.values())
+    broken = len({p.file for p in done.problems})
+    print(f"重新包装数据密钥 {len(done.rewrapped)} 个文件，加密明文记录 {len(done.encrypted)} 个，"
+          f"已是最新 {done.unchanged} 个，本机打不开 {locked} 个，无法完整读取 {broken} 个。")
+    if done.encrypted:
+        print("注意：这些记录以前提交过的明文仍在提交历史中，加密不能把它们从历史中去掉；请告诉办公室，由办公室清除。")
+    if done.locked:
+        print("以下文件本机的私钥打不开，没有重新包装：")
+        for unit, rels in sorted(done.locked.items()):
+            shown = "、".join(rels[:3]) + (" 等" if len(rels) > 3 else "")
+            print(f"    {unit}：{len(rels)} 个（{shown}）")
+        print("请由办公室（或持有 CI 私钥的人）运行 pingan keys sync；单位维护者只能同步本单位的记录。")
+    if done.problems:
+        _print_problems(done.problems)
+        print(f"以上 {broken} 个文件无法完整读取，没有改动；请先改正（pingan validate 查看），再运行 pingan keys sync。")
+    if done.config_changed or done.rewrapped or done.encrypted:
+        print("请提交改动的文件（合并请求）。")
+    return EXIT_OK if done.complete else EXIT_PROBLEMS
+
+
+def keys_rotate(args: argparse.Namespace) -> int:
+    """为一个单位的全部记录换新的数据密钥，每个值重新加密（有人离开、公钥删除之后，在 keys sync 之后运行）。
+
+    需要能打开这个单位全部记录的私钥；有一条打不开或无法完整读取，就一条也不改。
+    """
+    from .errors import NotEncrypted, SettingsInvalid, UnknownUnit
+    from .rotate import rotate
+
+    root = resolve_root(args.root)
+    try:
+        done = rotate(root, args.unit)
+    except NotEncrypted as exc:
+        raise _not_encrypted_stop(root) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except UnknownUnit as exc:
+        raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{args.unit}”的单位。") from exc
+    if not done.done:
+        if done.locked:
+            shown = "、".join(done.locked[:3]) + (" 等" if len(done.locked) > 3 else "")
+            print(f"本机的私钥打不开 {args.unit} 的 {len(done.locked)} 个记录（{shown}）：请由办公室运行。")
+        if done.problems:
+            _print_problems(done.problems)
+            print("以上记录无法完整读取或校验码不符：请先改正（pingan edit 编号 核对后保存）。")
+        print(f"没有改动任何文件：{args.unit} 的记录须全部换新密钥，不能只换一部分。")
+        return EXIT_PROBLEMS
+    print(f"已为 {args.unit} 的 {done.rotated} 条记录换了新的数据密钥，每个加密的值都已重新加密。请提交这些文件（合并请求）。\n"
+          "注意：离开的人以前能读到的内容（提交历史中的旧版本）仍然能读；换密钥只保证今后写入的内容他读不到。")
+    return EXIT_OK
+
+
+KEYS_ACTIONS = {"new": (_keys_new_args, keys_new), "sync": (_keys_sync_args, keys_sync),
+                "rotate": (_keys_rotate_args, keys_rotate)}
+
+
+def _keys_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="keys_action", metavar="操作", title="操作", required=True)
+    for name, (add_arguments, func) in KEYS_ACTIONS.items():
+        doc = (func.__doc__ or "").strip()
+        child = actions.add_parser(name, help=doc.splitlines()[0], description=doc)
+        add_arguments(child)
+
+
+@command("keys", _keys_args)
+def cmd_keys(args: argparse.Namespace) -> int:
+    """加密记录的密钥：new 生成自己的私钥，sync 按 keys/ 中的公钥同步收件人，rotate 为一个单位换新的数据密钥。"""
+    return KEYS_ACTIONS[args.keys_action][1](args)
+
+
+def _record_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("record_id", metavar="编号", help="志愿者编号，如 taiyuan-00001")
+    _root_option(parser)
+
+
+def _opened_stops(record_id: str, exc: Exception) -> Stop:
+    """The Stop for an error of opening one record (show, edit); records' problems are printed first."""
+    from .errors import NoSuchRecord, RecordLocked, RefusedInCI
+
+    if isinstance(exc, RefusedInCI):
+        return Stop(EXIT_USAGE, "在 CI 中不能显示或编辑记录的明文（CI 的日志很多人都能看到）；请在自己的电脑上运行。")
+    if isinstance(exc, NoSuchRecord):
+        return _no_record_stop(record_id, exc)
+    if isinstance(exc, RecordLocked):
+        if exc.keyless:
+            return Stop(EXIT_PROBLEMS, f"记录 {record_id} 是加密的，本机没有私钥：请把环境变量 PINGAN_AGE_KEY_FILE "
+                                       "设为你的 .agekey 私钥文件（用 pingan keys new 生成），再运行一次。")
+        return Stop(EXIT_PROBLEMS, f"本机的私钥打不开记录 {record_id}：它只为这些公钥加密：{'、'.join(exc.readers)}"
+                                   "（本单位的维护者、办公室和 CI）。")
+    _print_problems(getattr(exc, "problems", []))
+    return Stop(EXIT_PROBLEMS, f"记录 {record_id} 无法完整读取（见上）；请从提交历史中恢复这个文件，或请办公室处理。")
+
+
+@command("show", _record_args)
+def cmd_show(args: argparse.Namespace) -> int:
+    """显示一条记录的明文（需要能打开它的私钥：本单位维护者、办公室或 CI 的）；在 CI 中拒绝运行。"""
+    from .editing import shown
+    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI
+
+    root = resolve_root(args.root)
+    try:
+        text = shown(root, args.record_id)
+    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+        raise _opened_stops(args.record_id, exc) from exc
+    print(text, end="")
+    return EXIT_OK
+
+
+def _edit_again(problems: list) -> bool:
+    """Print why the edited text cannot be saved; ask whether to edit again (only when someone can answer)."""
+    _print_problems(problems)
+    if not sys.stdin.isatty():
+        return False
+    answer = input("修改后的记录无法保存（见上）。重新编辑吗？[Y/n] ").strip().lower()
+    return not answer.startswith("n")
+
+
+@command("edit", _record_args)
+def cmd_edit(args: argparse.Namespace) -> int:
+    """用编辑器修改一条记录：解密到只有你能读的临时文件，保存后重新加密（没改的值保持原样）；在 CI 中拒绝运行。
+
+    编辑器取自环境变量 EDITOR（默认 vi）。改完的内容读不通时不保存，原文件不变；临时文件用后即删。
+    """
+    import shlex
+
+    from .editing import EditorFailed, NotSaved, edit
+    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI, SettingsInvalid
+    from .problems import ERROR
+
+    root = resolve_root(args.root)
+    try:
+        editor = shlex.split(os.environ.get("EDITOR", "").strip() or "vi")
+    except ValueError as exc:
+        raise Stop(EXIT_USAGE, "环境变量 EDITOR 的写法不对（引号没有配对）。") from exc
+    try:
+        done = edit(root, args.record_id, editor, _edit_again)
+    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+        raise _opened_stops(args.record_id, exc) from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except EditorFailed as exc:
+        what = f"无法启动编辑器 {exc.editor}" if exc.code is None else f"编辑器 {exc.editor} 出错退出（退出码 {exc.code}）"
+        raise Stop(EXIT_CANNOT_CONTINUE, f"{what}，记录文件没有改动；可用环境变量 EDITOR 指定编辑器。") from exc
+    except NotSaved as exc:
+        raise Stop(EXIT_PROBLEMS, f"修改后的内容不是有效的记录，没有保存；{exc.rel} 没有改动。") from exc
+    if not done.changed:
+        print(f"没有修改，{done.rel} 不变。")
+        return EXIT_OK
+    print(f"已保存 {done.rel}（改动的值重新加密，其余保持原样）。请提交合并请求。")
+    _print_problems(done.problems)
+    errors = sum(1 for p in done.problems if p.level == ERROR)
+    if errors:
+        print(f"这条记录有 {errors} 个错误，请再运行 pingan edit {args.record_id} 改正。")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _encrypt_all_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="OLD", help="现有的明文数据仓库（git 仓库的顶层文件夹，须已有 keys/ci.txt 等公钥）；"
+                                                      "默认从当前文件夹向上查找")
+    parser.add_argument("--out", metavar="NEW", required=True, help="新的加密仓库所在文件夹（须不存在或为空，且不在旧仓库中）")
+
+
+@command("encrypt-all", _encrypt_all_args)
+def cmd_encrypt_all(args: argparse.Namespace) -> int:
+    """把明文数据仓库迁移为新的加密仓库（办公室操作）：新仓库只有一个提交，每条记录都已加密。
+
+    设置、公钥和其他文件原样复制，旧仓库历史中用过的编号写入 data/retired-numbers.txt，永不再用。
+    旧仓库的提交历史中仍有全部明文，迁移后只由办公室归档。
+    """
+    from . import migrate
+    from .errors import GitUnavailable, NoHistory, NotEncrypted, SettingsInvalid
+
+    root = resolve_root(args.root)
+    try:
+        done = migrate.encrypt_all(root, Path(args.out))
+    except NotEncrypted as exc:
+        raise Stop(EXIT_USAGE, f"{root} 还没有公钥：先在 keys/ 中放好 ci.txt（CI 的公钥）、office.txt（办公室的两个公钥）"
+                               "和各单位的公钥文件，再迁移。") from exc
+    except SettingsInvalid as exc:
+        raise _settings_stop(exc) from exc
+    except NoHistory as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"{root} 不是 git 仓库的顶层文件夹，或还没有任何提交：迁移的是一个提交的内容。") from exc
+    except migrate.UncommittedChanges as exc:
+        shown = "、".join(exc.paths[:10]) + (f" 等 {len(exc.paths)} 个" if len(exc.paths) > 10 else "")
+        raise Stop(EXIT_USAGE, f"旧仓库有未提交的改动（{shown}）：请先提交或撤销（keys/ 中新加的公钥文件除外），再迁移。") from exc
+    except migrate.TargetNotEmpty as exc:
+        raise Stop(EXIT_USAGE, f"{args.out} 已存在且不是空文件夹，或在旧仓库之中：请指定旧仓库以外一个不存在或空的文件夹。") from exc
+    except migrate.PlaintextOutsideRecords as exc:
+        shown = "、".join(exc.paths[:10]) + (f" 等 {len(exc.paths)} 个" if len(exc.paths) > 10 else "")
+        raise Stop(EXIT_USAGE, f"旧仓库中有可能含个人信息、却不是记录的文件（{shown}）：它们不能以明文复制到新仓库。"
+                               "请先导入或删除 imports/ 中待导入的工作簿，移走 data/volunteers/ 中不是记录的文件，提交后再迁移。") from exc
+    except migrate.RecordsNotRewritable as exc:
+        _print_problems(exc.problems)
+        raise Stop(EXIT_PROBLEMS, f"以上 {len({p.file for p in exc.problems})} 条记录无法完整读取，不能加密；没有生成新仓库。"
+                                  "请在旧仓库中改正并提交后再迁移。") from exc
+    except GitUnavailable as exc:
+        raise Stop(EXIT_CANNOT_CONTINUE, f"git 没有完成（{exc}），没有生成新仓库；请检查 git 是否已安装、"
+                                         "是否设置了 user.name 和 user.email。") from exc
+    print("\n".join([
+        f"已生成加密仓库 {args.out}：一个提交 {done.new_commit[:12]}，来自旧仓库的提交 {done.old_commit[:12]}。",
+        f"加密记录 {done.records} 条，原样复制其他文件 {done.copied} 个，"
+        f"把旧历史中用过、现已不在的 {done.retired} 个编号写入 {settings.RETIRED_NUMBERS_FILE}（永不再用）。",
+        "接下来：",
+        f"1. 用 CI 的私钥检查新仓库：PINGAN_AGE_KEY_FILE=CI私钥文件 pingan validate --root {args.out}",
+        "2. 把新仓库推送为新的代码仓库，在 CI 的机密变量中设置 CI 私钥；各单位重新克隆新仓库。",
+        "3. 旧仓库的提交历史中仍有全部明文个人信息：旧仓库只由办公室离线归档，不再推送、不再共享；"
+        "请各单位删除旧仓库的全部克隆和下载的副本。",
+    ]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     _speak_chinese()
     parser = argparse.ArgumentParser(prog="pingan", description="山西青年平安志愿者数据仓库工具。")

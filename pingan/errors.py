@@ -60,3 +60,27 @@ class NoSuchRecord(PinganError):
     def __init__(self, record_id: str, rel: str | None):
         super().__init__(record_id)
         self.record_id, self.rel = record_id, rel
+
+
+class NotEncrypted(PinganError):
+    """A command about keys in a repository whose records are not encrypted (no keys/ci.txt)."""
+
+
+class RefusedInCI(PinganError):
+    """A command that shows personal data in clear text was run in CI, whose logs many people can read."""
+
+
+class RecordLocked(PinganError):
+    """No key held here opens the record: `readers` are whose keys it is encrypted for (logins, never values)."""
+
+    def __init__(self, rel: str, readers: list[str], keyless: bool):
+        super().__init__(rel)
+        self.rel, self.readers, self.keyless = rel, readers, keyless
+
+
+class RecordUnreadable(PinganError):
+    """A record file cannot be read whole (broken YAML or encryption, fields the writer would drop)."""
+
+    def __init__(self, rel: str, problems: list[Problem]):
+        super().__init__(rel)
+        self.rel, self.problems = rel, problems

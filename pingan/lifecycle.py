@@ -17,6 +17,7 @@ the model's order; nothing but the lifecycle fields changes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,8 @@ RETIRED_FILE = settings.RETIRED_NUMBERS_FILE
 RETIRED_HEADER = (
     "# 退役编号：因本人撤回个人信息同意而删除的志愿者记录的编号，一行一个，按顺序排列。\n"
     "# 这些编号永远不再分配给别人（即使办公室已把记录从提交历史中清除）；只可追加，不要删除或修改。\n"
-    "# 由 pingan withdraw 编号 --reason 撤回个人信息同意 写入。\n"
+    "# 由 pingan withdraw 编号 --reason 撤回个人信息同意 写入；迁移到加密仓库时，pingan encrypt-all 也把旧仓库历史中\n"
+    "# 用过、迁移时已不在的编号写在这里（新仓库没有旧的提交历史）。\n"
 )
 RECORD_ID = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-([0-9]{5})")
 
@@ -84,7 +86,12 @@ def retired_numbers(root: Path, unit: str | None = None) -> set[str]:
 
 def retire(root: Path, record_id: str) -> None:
     """Add `record_id` to data/retired-numbers.txt: header comment, then one 编号 a line, sorted."""
-    numbers = sorted(retired_numbers(root) | {record_id})
+    retire_all(root, {record_id})
+
+
+def retire_all(root: Path, record_ids: Iterable[str]) -> None:
+    """Add every one of `record_ids` to data/retired-numbers.txt (one write, however many)."""
+    numbers = sorted(retired_numbers(root) | set(record_ids))
     path = root / RETIRED_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(RETIRED_HEADER + "".join(f"{number}\n" for number in numbers), encoding="utf-8")
@@ -195,4 +202,4 @@ def transfer(root: Path, record_id: str, to_unit: str, today: date) -> Transfer:
 
 
 __all__ = ["RETIRED_FILE", "AlreadyWithdrawn", "QuotaFull", "RecordHasErrors", "SameUnit", "Transfer", "Withdrawal",
-           "next_record_id", "record_rel", "retire", "retired_numbers", "transfer", "withdraw"]
+           "next_record_id", "record_rel", "retire", "retire_all", "retired_numbers", "transfer", "withdraw"]

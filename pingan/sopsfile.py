@@ -280,5 +280,26 @@ def envelope_lines(envelope: Envelope) -> list[str]:
     return lines
 
 
+def with_envelope(text: str, envelope: Envelope) -> str:
+    """A file's text with its top-level `sops:` block replaced by `envelope`, every other byte as it was.
+
+    This is how the readers of a file change without touching a value, the
+    MAC or `lastmodified` (what `sops updatekeys` does): a clear field changed
+    without the key stays detectable, since the MAC is not computed again.
+    Raises SealBroken when the file has no block-style `sops:` key.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == f"{ENVELOPE_KEY}:"), None)
+    if start is None:
+        raise SealBroken("不是 sops 写出的格式（找不到顶格的“sops:”一行）")
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "-")):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():  # blank lines after the block stay where they were
+        end -= 1
+    block = "".join(f"{line}\n" for line in envelope_lines(envelope))
+    return "".join(lines[:start]) + block + "".join(lines[end:])
+
+
 __all__ = ["ENVELOPE_KEY", "Envelope", "Scalar", "Seal", "SealBroken", "Sealer", "decrypt_value", "encrypt_value",
-           "envelope_lines", "is_token", "leaves", "mac_of", "read_envelope", "unwrap", "wrap"]
+           "envelope_lines", "is_token", "leaves", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap"]

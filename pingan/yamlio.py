@@ -61,6 +61,13 @@ def _escaped(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def unwritten_keys(data: dict[str, Any]) -> list[str]:
+    """The keys of `data` that dump_record leaves out (not fields of the model): writing the record back would lose
+    them, so whoever rewrites a record whole asks first."""
+    known = frozenset(RECORD_KEYS)
+    return [key for key in data if key not in known]
+
+
 def dump_record(data: dict[str, Any], sealer: Sealer | None = None) -> str:
     """A record file's text: the editor schema comment, then the keys in model order (encrypted with `sealer`)."""
     if sealer is not None:

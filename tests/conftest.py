@@ -101,8 +101,21 @@ class KeySet:
 def encrypt_repo(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> KeySet:
     """Make `root` an encrypted repository: a maintainer key for each of `units` (login "<unit>-keeper", made a
     维护者 of the unit), two office keys and a CI key; every record already there is rewritten encrypted."""
-    from pingan.agekeys import Keyring, new_identity
+    from pingan.agekeys import Keyring
     from pingan.reader import Repository
+
+    keyset = add_keys(root, units)
+    repository = Repository(root, keyring=Keyring())
+    for rel in repository.paths:
+        loaded = repository.load(rel)
+        if loaded.seal is None and loaded.data is not None:
+            repository.write_record(rel, loaded.data)
+    return keyset
+
+
+def add_keys(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> KeySet:
+    """The keys of `encrypt_repo` (keys/ and the maintainers), records left as they are (plaintext ones stay so)."""
+    from pingan.agekeys import new_identity
 
     keyset = KeySet(root.parent / f"{root.name}-secret-keys")
     keyset.folder.mkdir()
@@ -117,11 +130,6 @@ def encrypt_repo(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> 
     office = [new_identity(keyset.folder / f"office-{n}.agekey") for n in "ab"]
     (keys / "office.txt").write_text("".join(f"{r} # 办公室{n}\n" for r, n in zip(office, "甲乙")), encoding="utf-8")
     (keys / "ci.txt").write_text(f"{new_identity(keyset.ci)} # CI\n", encoding="utf-8")
-    repository = Repository(root, keyring=Keyring())
-    for rel in repository.paths:
-        loaded = repository.load(rel)
-        if loaded.seal is None and loaded.data is not None:
-            repository.write_record(rel, loaded.data)
     return keyset
 
 
