@@ -62,7 +62,7 @@ bench: dev-venv  ## 运行性能基准（完整规模，需要较长时间）
 	$(BIN)/python scripts/bench_roster.py
 	$(BIN)/python scripts/bench_site.py
 	$(BIN)/python scripts/bench_roundtrip.py
-	$(BIN)/python scripts/bench_encrypt_all.py
+	$(BIN)/python scripts/bench_encryption.py
 
 schema: venv  ## 由数据模型重新生成 schemas/*.schema.json
 	$(BIN)/pingan schema --out schemas

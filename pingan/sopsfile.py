@@ -273,7 +273,7 @@ def envelope_lines(envelope: Envelope) -> list[str]:
     lines = [f"{ENVELOPE_KEY}:", "  age:"]
     for recipient, armored in envelope.stanzas.items():
         lines += [f"  - recipient: {recipient}", "    enc: |"]
-        lines += [f"      {line}" for line in armored.splitlines()]
+        lines += [f"     {line}" for line in armored.splitlines()]  # one column in from "enc": each byte is paid per reader
     lines += [f"  lastmodified: {json.dumps(envelope.lastmodified)}", f"  mac: {envelope.mac}",
               f"  unencrypted_regex: {json.dumps(envelope.unencrypted_regex, ensure_ascii=False)}",
               f"  version: {envelope.version}"]

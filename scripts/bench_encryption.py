@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The encrypted repository at the programme's size (issue 15's "done when"), as ratios measured in one run.
+
+1. A synthetic plaintext repository (30,000 records by default) is generated and committed.
+   Measured on it: the parse baseline (one process parsing every record with yaml.CSafeLoader, as
+   bench_validate.py) and today's plaintext cold validation (`pingan validate --no-cache`).
+2. Keys are added (a maintainer per unit, two office keys, CI) and `encrypt-all` migrates it into a new
+   repository: timed against 90 s.
+3. On the encrypted repository: CI's cold validation with the CI key (limit 2.0× the plaintext cold run),
+   its warm validation (limit 0.1× the parse baseline, median of three), and a unit's local validation
+   with its own key, cold and warm (limit 1.0× the parse baseline).
+4. Sizes: the average record file with four recipients (unit, two office keys, CI; limit 6 KB), and what
+   one more maintainer key adds to each of that unit's files after `pingan keys sync` (limit 0.5 KB).
+
+Usage: scripts/bench_encryption.py [--count 30000] [--work build/bench-encryption]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS.parent))
+sys.path.insert(0, str(SCRIPTS))
+
+from bench_validate import PARSE_ONLY, measure  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PINGAN = str(BIN / "pingan")
+UNIT = "taiyuan"
+KB = 1024
+
+
+def add_keys(root: Path, secrets: Path) -> None:
+    """Public keys under root/keys/ (a maintainer "<unit>-keeper" per unit, two office keys, CI); secrets beside."""
+    from pingan import settings
+    from pingan.agekeys import new_identity
+
+    keys = root / settings.KEYS_DIR
+    keys.mkdir()
+    for unit_file in sorted((root / settings.UNITS_DIR).glob("*.yaml")):
+        login = f"{unit_file.stem}-keeper"
+        text = unit_file.read_text(encoding="utf-8")
+        unit_file.write_text(re.sub(r"维护者: \[\]", f"维护者:\n  - {login}", text), encoding="utf-8")
+        (keys / f"{unit_file.stem}.txt").write_text(f"{new_identity(secrets / f'{unit_file.stem}.agekey')} # {login}\n",
+                                                     encoding="utf-8")
+    office = [new_identity(secrets / f"office-{n}.agekey") for n in "ab"]
+    (keys / "office.txt").write_text("".join(f"{r} # 办公室\n" for r in office), encoding="utf-8")
+    (keys / "ci.txt").write_text(f"{new_identity(secrets / 'ci.agekey')} # CI\n", encoding="utf-8")
+
+
+def validate_seconds(root: Path, key: Path | None, cold: bool, repeat: int = 1) -> float:
+    """Wall seconds of `pingan validate` (median of `repeat`), cold (no cache) or warm (the cache filled first)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PINGAN_AGE_KEY_FILE", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY")}
+    if key is not None:
+        env["PINGAN_AGE_KEY_FILE"] = str(key)
+    command = [PINGAN, "validate", "--root", str(root), *(["--no-cache"] if cold else [])]
+    if not cold:
+        measure(command, root, env)  # fills the cache
+    return statistics.median(measure(command, root, env)[0] for _ in range(repeat))
+
+
+def unit_sizes(root: Path, unit: str) -> list[int]:
+    return [path.stat().st_size for path in sorted((root / "data/volunteers" / unit).glob("*.yaml"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pingan import demo
+    from pingan.agekeys import new_identity
+    from pingan.migrate import encrypt_all
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=30000, help="records in the synthetic repository")
+    parser.add_argument("--work", type=Path, default=SCRIPTS.parent / "build/bench-encryption")
+    args = parser.parse_args(argv)
+    shutil.rmtree(args.work, ignore_errors=True)
+    old, new, secrets = args.work / "old", args.work / "new", args.work / "secrets"
+    secrets.mkdir(parents=True)
+    for _ in demo.generate(SCRIPTS.parent, old, args.count, seed=0):
+        pass
+    demo.commit(old)
+    print(f"{args.count} records, {os.cpu_count()} CPUs")
+
+    parse = measure([sys.executable, "-c", PARSE_ONLY, "1"], old)[0]
+    plain_cold = validate_seconds(old, None, cold=True)
+    print(f"parse baseline (CSafeLoader, 1 process):  {parse:6.2f} s")
+    print(f"plaintext validate, cold:                 {plain_cold:6.2f} s")
+
+    add_keys(old, secrets)
+    demo.commit(old)
+    start = time.perf_counter()
+    encrypt_all(old, new)
+    migrate = time.perf_counter() - start
+    ci, unit_key = secrets / "ci.agekey", secrets / f"{UNIT}.agekey"
+    ci_cold = validate_seconds(new, ci, cold=True)
+    ci_warm = validate_seconds(new, ci, cold=False, repeat=3)
+    unit_cold = validate_seconds(new, unit_key, cold=True)
+    unit_warm = validate_seconds(new, unit_key, cold=False, repeat=3)
+
+    files = sorted((new / "data/volunteers").glob("*/*.yaml"))
+    average = sum(path.stat().st_size for path in files) / len(files)
+    before = unit_sizes(new, UNIT)
+    unit_file = new / f"data/units/{UNIT}.yaml"
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace(f"  - {UNIT}-keeper", f"  - {UNIT}-keeper\n  - second"),
+                         encoding="utf-8")
+    with (new / f"keys/{UNIT}.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{new_identity(secrets / 'second.agekey')} # second\n")
+    env = {**os.environ, "PINGAN_AGE_KEY_FILE": str(secrets / "office-a.agekey")}
+    measure([PINGAN, "keys", "sync", "--root", str(new)], new, env)
+    after = unit_sizes(new, UNIT)
+    extra = (sum(after) - sum(before)) / len(before)
+
+    rows = [
+        ("encrypt-all", migrate, 90.0, "s"),
+        ("CI cold validation / plaintext cold", ci_cold / plain_cold, 2.0, "×"),
+        ("CI warm validation / parse baseline", ci_warm / parse, 0.1, "×"),
+        ("unit local cold / parse baseline", unit_cold / parse, 1.0, "×"),
+        ("unit local warm / parse baseline", unit_warm / parse, 1.0, "×"),
+        ("average record, 4 recipients (KB)", average / KB, 6.0, "KB"),
+        ("one more recipient (KB per file)", extra / KB, 0.5, "KB"),
+    ]
+    print(f"encrypt-all {migrate:.1f} s; CI cold {ci_cold:.2f} s, warm {ci_warm:.2f} s; "
+          f"unit cold {unit_cold:.2f} s, warm {unit_warm:.2f} s")
+    for label, value, limit, unit in rows:
+        print(f"{label:40s} {value:7.3f} {unit:2s} (limit {limit:g}) {'达标' if value <= limit else '未达标'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
