@@ -17,6 +17,7 @@ from . import __version__, settings
 from .agekeys import KeysUnreadable
 
 if TYPE_CHECKING:
+    from .errors import KeyNeeded
     from .importer import Outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_CONTINUE = 0, 1, 2, 3
@@ -360,6 +361,16 @@ def _settings_stop(exc: Exception) -> Stop:
     return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
 
 
+def _key_needed_stop(exc: KeyNeeded, whose: str, key_file: str) -> Stop:
+    """Why a command that changes encrypted records wrote nothing: no key held here opens them (`whose` key,
+    `key_file` an example of its file's name)."""
+    what = (f"本机的私钥打不开这些加密的记录：{'、'.join(exc.rels)}" if exc.rels
+            else f"本仓库的记录是加密的，本机的私钥打不开单位 {exc.unit} 的记录")
+    return Stop(EXIT_PROBLEMS, f"{what}。要读出原有的记录才能核对和修改，所以没有写入任何文件。"
+                f"请用环境变量 PINGAN_AGE_KEY_FILE 指定{whose}的私钥文件（如 PINGAN_AGE_KEY_FILE=~/{key_file}）"
+                "后再运行；已经指定了的，请办公室确认 keys/ 中有这把私钥对应的公钥。")
+
+
 def _write_step_summary(text: str) -> None:
     """Append to the run's summary page (GitHub/Gitea Actions): numbers masked, any file name written safely."""
     from .report import clean
@@ -614,7 +625,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     导入成功后加 --write-back 写出填好新编号的“原文件名-已编号.xlsx”。
     """
     from . import importer
-    from .errors import SettingsInvalid, UnknownUnit
+    from .errors import KeyNeeded, SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     path = Path(args.file)
@@ -624,6 +635,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "本单位维护者", f"{args.unit}.agekey") from exc
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     _print_outcome(outcome, args.dry_run)
@@ -699,7 +712,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     """
     from . import lifecycle
     from .codelists import CONSENT_WITHDRAWN
-    from .errors import NoSuchRecord, SettingsInvalid
+    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid
     from .reader import masked
 
     root = resolve_root(args.root)
@@ -711,6 +724,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         done = lifecycle.withdraw(root, args.record_id, args.reason, args.date, today)
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "本单位维护者（或办公室）", f"{exc.unit}.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except lifecycle.AlreadyWithdrawn as exc:
@@ -756,13 +771,15 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     个人信息一律不变；名额随之转移。接收单位名额已满时不做任何修改。
     """
     from . import lifecycle
-    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
+    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     try:
         moved = lifecycle.transfer(root, args.record_id, args.to, _today_or_stop())
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "办公室", "office.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except UnknownUnit as exc:

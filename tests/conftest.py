@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pingan import settings
+from pingan.agekeys import Keyring, read_identity_file
 from pingan.yamlio import dump_record
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ class KeySet:
 def encrypt_repo(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> KeySet:
     """Make `root` an encrypted repository: a maintainer key for each of `units` (login "<unit>-keeper", made a
     维护者 of the unit), two office keys and a CI key; every record already there is rewritten encrypted."""
-    from pingan.agekeys import Keyring, new_identity
+    from pingan.agekeys import new_identity
     from pingan.reader import Repository
 
     keyset = KeySet(root.parent / f"{root.name}-secret-keys")
@@ -123,6 +124,11 @@ def encrypt_repo(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> 
         if loaded.seal is None and loaded.data is not None:
             repository.write_record(rel, loaded.data)
     return keyset
+
+
+def keyring_of(*paths: Path) -> Keyring:
+    """The Keyring holding the secret keys in these key files (what PINGAN_AGE_KEY_FILE=a:b would give)."""
+    return Keyring.of(identity for path in paths for identity in read_identity_file(path))
 
 
 def record_file(record: dict[str, Any]) -> tuple[str, str]:

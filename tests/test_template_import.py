@@ -16,10 +16,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conftest import make_repo, valid_record
+from conftest import encrypt_repo, keyring_of, make_repo, valid_record
 from excel_support import demo_repo, git_commit, run_cli, special_record, write_record
 from pingan import codelists, idcard, xlsx_template
 from pingan.importer import import_file
+from pingan.reader import Repository
+from pingan.validate import validate
+from pingan.yamlio import dump_record
 
 COLUMNS = list(xlsx_template.COLUMNS)
 
@@ -324,6 +327,71 @@ def test_ci_import_checks_the_author(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 1 and "账号 someone-else 不是太原市（taiyuan）的维护者，不能修改 imports/taiyuan/名单.xlsx" in out
     code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--author", "@TY-League")
     assert code == 0, out
+
+
+# --- an encrypted repository (issue 15) -----------------------------------------------------------
+
+NEW = "data/volunteers/taiyuan/taiyuan-00004.yaml"
+
+
+def test_import_into_an_encrypted_repository_writes_only_ciphertext(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(40)])
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "本机的私钥打不开单位 taiyuan 的记录" in err and not (root / NEW).exists()
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 0, out + err
+    raw = (root / NEW).read_bytes()
+    assert b"ENC[AES256_GCM," in raw
+    assert all(str(person(40)[key]).encode() not in raw for key in ("姓名", "身份证号码", "手机", "通信地址", "工作单位"))
+    assert validate(root, use_cache=False).problems == []  # with the unit's key: every record opened and clean
+    loaded = Repository(root, keyring=keyring_of(keys.unit("taiyuan"))).load(NEW)
+    assert loaded.seal is not None and loaded.seal.opened and loaded.data is not None
+    assert loaded.data["身份证号码"] == person(40)["身份证号码"]
+
+
+def test_reimport_keeps_the_ciphertext_of_every_unchanged_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    path = filled_template(root, tmp_path / "t.xlsx", [], with_records=True)
+    before = snapshot(root)
+    outcome = import_file(root, path, "taiyuan")
+    assert outcome.valid and outcome.unchanged == 2 and outcome.written == [] and snapshot(root) == before
+    book = openpyxl.load_workbook(path)
+    sheet = book[xlsx_template.DATA_SHEET]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "taiyuan-00002")
+    sheet.cell(row, COLUMNS.index("手机") + 1).value = "13900000002"
+    book.save(path)
+    outcome = import_file(root, path, "taiyuan")
+    assert outcome.written == [("data/volunteers/taiyuan/taiyuan-00002.yaml", "更新")], outcome.problems
+    old = before["data/volunteers/taiyuan/taiyuan-00002.yaml"].decode().splitlines()
+    new = (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").read_text(encoding="utf-8").splitlines()
+    stamps = ("  lastmodified:", "  mac:")
+    assert [line.split(":")[0] for line in new if line not in old and not line.startswith(stamps)] == ["手机"]
+    assert [line.split(":")[0] for line in old if line not in new and not line.startswith(stamps)] == ["手机"]
+    assert snapshot(root)["data/volunteers/taiyuan/taiyuan-00001.yaml"] == before["data/volunteers/taiyuan/taiyuan-00001.yaml"]
+
+
+def test_import_never_replaces_a_record_it_cannot_open(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    path = filled_template(root, tmp_path / "t.xlsx", [person(41)], with_records=True)
+    repo = Repository(root, keyring=keyring_of(keys.office))
+    rel = "data/volunteers/taiyuan/taiyuan-00002.yaml"
+    loaded = repo.load(rel)
+    assert loaded.data is not None  # rewritten for datong's readers: taiyuan's key no longer opens it
+    (root / rel).write_text(dump_record(loaded.data, repo.sealer_for("datong")), encoding="utf-8")
+    before = snapshot(root)
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and f"本机的私钥打不开这些加密的记录：{rel}" in err and "没有写入任何文件" in err
+    assert snapshot(root) == before
 
 
 def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

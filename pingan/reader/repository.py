@@ -174,6 +174,11 @@ class Repository:
         """The repository's records are encrypted (keys/ci.txt is set)."""
         return self.settings.keys is not None
 
+    def holds_key_for(self, unit: str) -> bool:
+        """A key held here is one that `unit`'s records are encrypted for (always so in a plaintext repository)."""
+        keys = self.settings.keys
+        return keys is None or not self.keyring.recipients.isdisjoint(keys.recipients_for(unit))
+
     def _cache_at(self) -> cache.CacheAt | None:
         """Where this run's index is kept: encrypted for the keys held here in an encrypted repository, and
         not at all there without a key (the index would hold what plaintext records say)."""
