@@ -674,7 +674,10 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
         print(line)
     summary = import_ci.step_summary(pending, applied=bool(pending.removed))
     _write_step_summary(summary)
-    if not pending.files and not pending.problems:
+    if pending.encrypted:
+        print("本仓库的记录是加密的，不接受上传到 imports/ 的工作簿：请在本单位的电脑上用 pingan import 导入，"
+              "记录加密后再提交。")
+    elif not pending.files and not pending.problems:
         print("imports/ 中没有待导入的文件。")
     elif pending.valid:
         print("Excel 导入：全部通过。" + ("已写入记录并删除工作簿。" if pending.removed else ""))

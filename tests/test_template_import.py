@@ -394,6 +394,27 @@ def test_import_never_replaces_a_record_it_cannot_open(tmp_path: Path, capsys: p
     assert snapshot(root) == before
 
 
+def test_an_encrypted_repository_takes_no_uploads(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    (root / "imports/taiyuan").mkdir(parents=True)
+    (root / "imports/taiyuan/README.md").write_text("说明", encoding="utf-8")
+    git_commit(root, "encrypted", "2024-05-04T10:00:00+08:00")
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.ci))
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 0 and "不接受上传到 imports/ 的工作簿" in out  # the pull-request check passes when nothing is uploaded
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "-b", "upload"], check=True)
+    upload = filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(42)])
+    git_commit(root, "upload", "2024-05-05T10:00:00+08:00")
+    before = snapshot(root)
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--apply")
+    assert code == 1 and "imports/taiyuan/名单.xlsx: 错误：本仓库的记录是加密的" in out
+    assert upload.exists() and snapshot(root) == before
+    report = validate(root, changed_since="main", authors=["taiyuan-keeper"], use_cache=False)
+    assert [(p.code, p.file, p.level) for p in report.problems] == [("XLS016", "imports/taiyuan/名单.xlsx", "错误")]
+
+
 def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = existing_repo(tmp_path)
     code, out, err = run_cli(capsys, "validate", "--root", str(root))  # leaves .cache/pingan behind
@@ -406,7 +427,7 @@ def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsy
 def test_every_import_code_is_produced(tmp_path: Path) -> None:
     """Each XLS code of the catalogue comes out of the importer (the YAML case fixtures cannot produce them)."""
     from pingan.catalogue import CATALOGUE
-    from pingan.import_ci import find_pending
+    from pingan.import_ci import find_pending, run_pending
     from pingan.importer import MAX_IMPORT_ROWS, Row, convert, read_table
 
     produced: set[str] = set()
@@ -435,6 +456,8 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(b"")
     produced |= {p.code for p in find_pending(root, {"taiyuan"}).problems}
+    encrypt_repo(root)
+    produced |= {p.code for p in run_pending(root).problems}
     assert sorted(code for code in CATALOGUE if code.startswith("XLS") and code not in produced) == []
 
 

@@ -62,6 +62,22 @@ def tracked_caches(root: Path) -> list[str]:
         return []  # not a git repository: nothing is tracked
     return sorted(path for path in out.split("\0") if path)
 
+
+def uploads(root: Path) -> list[str]:
+    """Every file under imports/ (links too) but the instructions and folder markers, as repository paths."""
+    base = root / settings.IMPORTS_DIR
+    if not base.is_dir():
+        return []
+    return [path.relative_to(root).as_posix() for path in sorted(base.rglob("*"))
+            if (path.is_symlink() or not path.is_dir()) and path.name not in settings.IMPORTS_KEPT]
+
+
+def refused_uploads(root: Path) -> list[Problem]:
+    """In an encrypted repository nothing may be uploaded to imports/: a workbook holds its rows in clear, and once
+    committed they stay in the git history whatever becomes of the file. Units import on their own computer."""
+    return [catalogue.make("XLS016", rel, None, path=Verbatim(rel)) for rel in uploads(root)]
+
+
 COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN = "计入", "有错误", "待核实", "已退出"
 STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS, WITHDRAWN)
 #: Always in a tally; the others only when some record has them (older reports had these three only).
@@ -162,6 +178,8 @@ class Repository:
         self.tree_cache_trusted = not tracked
         self.placement = scan_settings(self.root) + placement + [
             catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked]
+        if self.encrypted:
+            self.placement += refused_uploads(self.root)
 
     @property
     def context(self) -> Context | None:
