@@ -277,7 +277,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _demo_args(parser: argparse.ArgumentParser) -> None:
-    _root_option(parser)
+    parser.add_argument("--root", metavar="DIR",
+                        help="从这个数据仓库取单位和全省设置；默认从当前文件夹向上查找，找不到时用本工具自带的")
     parser.add_argument("--out", metavar="DIR", required=True, help="输出文件夹（须不存在或为空）")
     parser.add_argument("--count", metavar="N", type=int, default=30000, help="记录数（默认 30000）")
     parser.add_argument("--seed", metavar="S", type=int, default=0, help="随机种子（默认 0）；同一种子生成的文件完全相同")
@@ -287,6 +288,9 @@ def _demo_args(parser: argparse.ArgumentParser) -> None:
                              "其余到 2016 年底")
     parser.add_argument("--unit-count", metavar="UNIT=N", action="append", default=[],
                         help="这个单位恰好生成 N 条记录（如 --unit-count taiyuan=1），可重复；其余记录按名额分给其他单位")
+    parser.add_argument("--encrypt", action="store_true",
+                        help="生成加密的仓库：为每个单位、办公室（两把）和 CI 生成演示私钥，放在输出文件夹的 .demo-keys/ 中"
+                             "（不提交），公钥写入 keys/，每条记录都加密")
 
 
 def _unit_counts(values: list[str]) -> dict[str, int]:
@@ -306,11 +310,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     if args.count < 0:
         raise Stop(EXIT_USAGE, "--count 不能为负数。")
-    root = resolve_root(args.root)
+    root = _settings_source(args.root)
     out = Path(args.out)
     counts = _unit_counts(args.unit_count)
     try:
-        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed, args.registered_until, counts))
+        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed, args.registered_until, counts,
+                                               args.encrypt))
     except demo.OutputNotEmpty as exc:
         raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的；请指定一个不存在或空的文件夹。") from exc
     except demo.BadDemoOption as exc:
@@ -323,7 +328,23 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         except GitUnavailable as exc:
             raise Stop(EXIT_CANNOT_CONTINUE, f"无法用 git 提交演示数据（需要安装 git）：{exc}") from exc
     print(f"已在 {out} 生成 {written} 条虚构的志愿者记录。")
+    if args.encrypt:
+        keys = out / demo.KEYS_FOLDER
+        print(f"记录已加密。演示私钥在 {keys}/（已被 git 忽略）：CI 的 ci.agekey，办公室的 office.agekey 和 "
+              f"office-backup.agekey，每个单位一把，如太原市的 taiyuan.agekey；公钥在 {out / settings.KEYS_DIR}/。\n"
+              f"用哪把私钥，就用环境变量指定，如 PINGAN_AGE_KEY_FILE={keys / 'ci.agekey'} pingan validate --root {out}")
     return EXIT_OK
+
+
+def _settings_source(value: str | None) -> Path:
+    """Where demo data takes its units and province from: --root, the data repository around the current
+    folder, else the one this tool comes with (demo data is often made in a scratch folder)."""
+    if value is not None or settings.find_root(Path.cwd()) is not None:
+        return resolve_root(value)
+    own = settings.PACKAGE_DIR.parent
+    if (own / settings.UNITS_DIR).is_dir():
+        return own
+    return resolve_root(value)  # says that there is none
 
 
 # --- Excel: rosters, forms, the entry template and import (issue 5) -------------------------
