@@ -591,8 +591,9 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
                         help="导入成功后写出“原文件名-已编号.xlsx”：填好了新编号的副本，以后用它修改，导入时更新而不是重复新增")
 
 
-def _annotated_copy(args: argparse.Namespace, path: Path, outcome: Outcome) -> None:
-    """The error workbook after a failed import, the written-back copy after a successful one."""
+def _annotated_copy(args: argparse.Namespace, root: Path, path: Path, outcome: Outcome) -> None:
+    """The error workbook after a failed import, the written-back copy after a successful one (never inside an
+    encrypted repository's folder: the copy holds every row in clear, one `git add` away from the history)."""
     from . import importer
 
     if outcome.valid and not args.write_back:
@@ -606,6 +607,11 @@ def _annotated_copy(args: argparse.Namespace, path: Path, outcome: Outcome) -> N
         target = Path(args.error_workbook) if args.error_workbook else importer.error_workbook_path(path)
     if target.resolve() == path.resolve():
         raise Stop(EXIT_USAGE, f"输出文件 {target} 与输入文件相同；请另选文件名，输入文件不会被改写。")
+    if outcome.encrypted and target.resolve().is_relative_to(root):
+        other = "" if outcome.valid else "，或用 --error-workbook 指定仓库以外的文件"
+        print(f"注意：本仓库的记录是加密的，没有写出 {target}：工作簿中的个人信息没有加密，不能放进仓库的文件夹。"
+              f"请把工作簿放在仓库以外再导入{other}。")
+        return
     try:
         if outcome.valid:
             count = importer.write_back(path, outcome, target)
@@ -661,7 +667,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     _print_outcome(outcome, args.dry_run)
-    _annotated_copy(args, path, outcome)
+    _annotated_copy(args, root, path, outcome)
     return EXIT_OK if outcome.valid else EXIT_PROBLEMS
 
 

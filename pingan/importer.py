@@ -97,6 +97,8 @@ class Outcome:
     columns: dict[str, int] = field(default_factory=dict)
     #: Rows given a new 编号 by this import: row number -> 编号.
     numbered: dict[int, str] = field(default_factory=dict)
+    #: Imported into an encrypted repository: no copy of the workbook (all in clear) may go into its folder.
+    encrypted: bool = False
 
     @property
     def valid(self) -> bool:
@@ -601,7 +603,7 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     if not repo.holds_key_for(unit):
         raise KeyNeeded(unit)
     source = source or path.name
-    outcome = Outcome(source)
+    outcome = Outcome(source, encrypted=repo.encrypted)
     table = read_table(path, source)
     outcome.problems += table.problems
     outcome.sheet, outcome.header_line, outcome.columns = table.title, table.header_line, table.columns

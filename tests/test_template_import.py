@@ -394,6 +394,22 @@ def test_import_never_replaces_a_record_it_cannot_open(tmp_path: Path, capsys: p
     assert snapshot(root) == before
 
 
+def test_no_workbook_copy_is_written_into_an_encrypted_repository(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    inside = filled_template(root, root / "名单.xlsx", [person(43), person(44, 身份证号码="123")])
+    code, out, err = run_cli(capsys, "import", str(inside), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "没有写出" in out and not (root / "名单-错误标注.xlsx").exists()
+    filled_template(root, inside, [person(43)])
+    code, out, err = run_cli(capsys, "import", str(inside), "--unit", "taiyuan", "--root", str(root), "--write-back")
+    assert code == 0 and "不能放进仓库的文件夹" in out and not (root / "名单-已编号.xlsx").exists()
+    outside = filled_template(root, tmp_path / "t.xlsx", [person(45)])
+    code, out, err = run_cli(capsys, "import", str(outside), "--unit", "taiyuan", "--root", str(root), "--write-back")
+    assert code == 0 and (tmp_path / "t-已编号.xlsx").exists()  # the unit's own folder, outside the repository
+
+
 def test_an_encrypted_repository_takes_no_uploads(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     root = existing_repo(tmp_path)
