@@ -826,8 +826,10 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         print(_problem_lines(exc.problems))
         print(f"记录 {args.record_id} 有 {len(exc.problems)} 个错误，没有转移；请改正后再运行。")
         return EXIT_PROBLEMS
+    shown_as = ("记录已为接收单位重新加密，git 会把它显示为删除一个文件、新增一个文件" if moved.encrypted
+                else "git 会把它显示为改名")
     print(f"已转移：{moved.old_rel} → {moved.new_rel}（新编号 {moved.new_id}，原编号 {moved.old_id}）。\n"
-          "请提交合并请求（git 会把它显示为改名）；保险变动名单中此人列为“变更”。")
+          f"请提交合并请求（{shown_as}）；保险变动名单中此人列为“变更”。")
     return EXIT_OK
 
 

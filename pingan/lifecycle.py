@@ -166,6 +166,8 @@ class Transfer:
     new_id: str
     old_rel: str
     new_rel: str
+    #: Encrypted afresh for the receiving unit: every line is new, so git shows a deletion and an addition.
+    encrypted: bool = False
 
 
 def next_record_id(root: Path, unit: str) -> str:
@@ -202,7 +204,7 @@ def transfer(root: Path, record_id: str, to_unit: str, today: date) -> Transfer:
         raise QuotaFull(full)
     repo.write_record(new_rel, data, loaded)  # another unit: a new data key, for the receiving unit's readers
     (root / rel).unlink()
-    return Transfer(record_id, new_id, rel, new_rel)
+    return Transfer(record_id, new_id, rel, new_rel, repo.encrypted)
 
 
 __all__ = ["RETIRED_FILE", "AlreadyWithdrawn", "QuotaFull", "RecordHasErrors", "SameUnit", "Transfer", "Withdrawal",

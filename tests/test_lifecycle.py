@@ -258,7 +258,7 @@ def test_a_transfer_is_encrypted_for_the_receiving_unit(tmp_path: Path, capsys: 
     monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.office))
     before = set(re.findall(r"ENC\[[^]]*\]", (root / FIRST).read_text(encoding="utf-8")))
     code, out, err = run_cli(capsys, "transfer", "taiyuan-00001", "--to", "datong", "--root", str(root))
-    assert code == 0, err
+    assert code == 0 and "记录已为接收单位重新加密" in out, err
     moved = "data/volunteers/datong/datong-00001.yaml"
     assert not before & set(re.findall(r"ENC\[[^]]*\]", (root / moved).read_text(encoding="utf-8")))  # a new data key
     sending = Repository(root, TODAY, keyring=keyring_of(keys.unit("taiyuan"))).load(moved)
