@@ -32,20 +32,28 @@ dev-venv: $(VENV)/.dev  ## 创建测试环境（运行环境加测试工具）
 system-deps:  ## 安装测试需要的 Debian 软件包（chromium、中文字体、LibreOffice）
 	scripts/install-system-deps.sh
 
-demo: venv  ## 用 30000 条虚构记录走完整流程：校验、加密名单、公开网站，结果在 build/demo/
+# The encrypted demo's secret keys (demo-data --encrypt writes them; a .gitignore there keeps them out of git).
+DEMO_KEYS := $(DEMO)/repo/.demo-keys
+# Every step but a unit's own check runs as CI does: with CI's key, which opens every record.
+AS_CI := PINGAN_AGE_KEY_FILE=$(DEMO_KEYS)/ci.agekey
+
+demo: venv  ## 用 30000 条虚构的加密记录走完整流程：CI 和单位的校验、加密名单、公开网站，结果在 build/demo/
 	rm -rf $(DEMO)
-	$(BIN)/pingan demo-data --out $(DEMO)/repo --count 30000 --git
-	$(BIN)/pingan validate --root $(DEMO)/repo > $(DEMO)/validate.txt; status=$$?; tail -n 1 $(DEMO)/validate.txt; exit $$status
-	@echo "演示数据仓库：$(DEMO)/repo（全部为虚构数据）"
-	@echo "校验结果：    $(DEMO)/validate.txt"
-	$(BIN)/pingan release --root $(DEMO)/repo > $(DEMO)/release.txt; status=$$?; tail -n 1 $(DEMO)/release.txt; exit $$status
+	$(BIN)/pingan demo-data --out $(DEMO)/repo --count 30000 --git --encrypt
+	$(AS_CI) $(BIN)/pingan validate --root $(DEMO)/repo > $(DEMO)/validate.txt; status=$$?; tail -n 1 $(DEMO)/validate.txt; exit $$status
+	@echo "演示数据仓库：$(DEMO)/repo（全部为虚构数据，个人信息都已加密）"
+	@echo "演示私钥：    $(DEMO_KEYS)/（不提交）：CI 用 ci.agekey，办公室用 office.agekey，各单位用“单位代码.agekey”"
+	@echo "校验结果：    $(DEMO)/validate.txt（用 CI 的私钥：打开全部记录）"
+	PINGAN_AGE_KEY_FILE=$(DEMO_KEYS)/taiyuan.agekey $(BIN)/pingan validate --root $(DEMO)/repo --cache-dir $(DEMO)/taiyuan-cache > $(DEMO)/validate-taiyuan.txt; status=$$?; tail -n 2 $(DEMO)/validate-taiyuan.txt; exit $$status
+	@echo "单位的校验：  $(DEMO)/validate-taiyuan.txt（用太原市的私钥 $(DEMO_KEYS)/taiyuan.agekey：只打开本单位的记录）"
+	$(AS_CI) $(BIN)/pingan release --root $(DEMO)/repo > $(DEMO)/release.txt; status=$$?; tail -n 1 $(DEMO)/release.txt; exit $$status
 	@echo "分项统计发布：$(DEMO)/repo/data/releases/（每期一个文件，加噪后的数字，发布后不再改动）"
-	PINGAN_DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/pingan roster --root $(DEMO)/repo --out $(DEMO)/rosters --password-env PINGAN_DEMO_PASSWORD > $(DEMO)/rosters.txt
+	$(AS_CI) PINGAN_DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/pingan roster --root $(DEMO)/repo --out $(DEMO)/rosters --password-env PINGAN_DEMO_PASSWORD > $(DEMO)/rosters.txt
 	@echo "Excel 名单：  $(DEMO)/rosters/（已加密，演示密码：$(DEMO_PASSWORD)）"
-	$(BIN)/pingan site --root $(DEMO)/repo --out $(DEMO)/site --stories demo/stories > $(DEMO)/site.txt
-	$(BIN)/pingan leak-check --root $(DEMO)/repo --site $(DEMO)/site --stories demo/stories
+	$(AS_CI) $(BIN)/pingan site --root $(DEMO)/repo --out $(DEMO)/site --stories demo/stories > $(DEMO)/site.txt
+	$(AS_CI) $(BIN)/pingan leak-check --root $(DEMO)/repo --site $(DEMO)/site --stories demo/stories
 	@echo "演示网站：    $(DEMO)/site（含三篇示例事迹）"
-	@echo "预览网站：    make serve ROOT=$(DEMO)/repo STORIES=demo/stories（修改页面后自动刷新）"
+	@echo "预览网站：    $(AS_CI) make serve ROOT=$(DEMO)/repo STORIES=demo/stories（修改页面后自动刷新）"
 	@echo "              或 $(PYTHON) -m http.server -d $(DEMO)/site，再打开 http://127.0.0.1:8000/"
 
 lint: dev-venv  ## 代码检查：ruff、mypy、import-linter（模块依赖约定写在 .importlinter 中）、zizmor（工作流的安全检查）
@@ -87,7 +95,7 @@ check: venv  ## 提交前检查：对已提交的改动运行和 CI 相同的检
 leak-check: venv  ## 检查 site/ 中有没有志愿者的身份证号码、电话、住址、姓名（发布前必须通过）
 	$(BIN)/pingan leak-check --root $(ROOT) --site $(SITE) $(SITE_ARGS)
 
-serve: venv  ## 本地预览网站并自动刷新（演示数据：make serve ROOT=build/demo/repo STORIES=demo/stories）
+serve: venv  ## 本地预览网站并自动刷新（演示数据：PINGAN_AGE_KEY_FILE=build/demo/repo/.demo-keys/ci.agekey make serve ROOT=build/demo/repo STORIES=demo/stories）
 	$(BIN)/pingan site --root $(ROOT) --prepare $(SITE_ARGS)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 

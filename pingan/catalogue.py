@@ -275,6 +275,11 @@ CATALOGUE.update(_entries(
      "不需要处理；以后填写时不要在文字前后加空格。", "工作单位“太原市第五中学 ”"),
     ("XLS015", NOTICE, "按身份证号码填写", "“{field}”没有填写，已按身份证号码填为 {value}",
      "不需要处理；核对这一项与身份证一致即可。", "出生日期留空"),
+    ("XLS016", ERROR, "加密的仓库不接受上传的工作簿",
+     "本仓库的记录是加密的，{path} 却是上传的工作簿：其中的个人信息没有加密，一经提交就会永远留在提交历史中",
+     ("不要合并，删除这个文件；在本单位的电脑上运行 pingan import 文件名.xlsx --unit 单位代码 导入（需先用 "
+      "PINGAN_AGE_KEY_FILE 指定本单位的私钥），记录加密后再提交。已经推送的提交中留有明文，请告诉办公室。"),
+     "通过网页上传了 imports/taiyuan/名单.xlsx"),
 ))
 
 
@@ -434,7 +439,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("ARE", "所在地区"), Family("DAT", "日期"), Family("CON", "同意与核实"),
     Family("LIF", "退出与转移"),
     Family("PLC", "文件位置"), Family("QUO", "名额"), Family("DUP", "重复登记"), Family("AUT", "修改权限"), Family("NUM", "编号"),
-    Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告。"),
+    Family("XLS", "Excel 导入", "由 `pingan import`、`pingan import-pending` 和合并请求中的 Excel 导入检查报告；"
+           "加密仓库中上传到 imports/ 的工作簿（XLS016）也由 `pingan validate` 报告。"),
     Family("STY", "事迹与同意公开", "由 `pingan site` 在生成网站前检查 docs/stories/posts/ 中的事迹时报告。"),
     Family("ENC", "加密与密钥", "加密仓库中（设置了 keys/ci.txt）的记录和公钥文件的检查；不用私钥就能做的检查在每台电脑上都做，"
            "校验码和记录内容的检查只在能解密的地方做（本单位的记录，或 CI 中的全部记录）。"),

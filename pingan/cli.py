@@ -18,6 +18,7 @@ from .agekeys import Keyring, KeysUnreadable
 from .errors import KeysCannotOpen
 
 if TYPE_CHECKING:
+    from .errors import KeyNeeded
     from .importer import Outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_CONTINUE = 0, 1, 2, 3
@@ -277,7 +278,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _demo_args(parser: argparse.ArgumentParser) -> None:
-    _root_option(parser)
+    parser.add_argument("--root", metavar="DIR",
+                        help="从这个数据仓库取单位和全省设置；默认从当前文件夹向上查找，找不到时用本工具自带的")
     parser.add_argument("--out", metavar="DIR", required=True, help="输出文件夹（须不存在或为空）")
     parser.add_argument("--count", metavar="N", type=int, default=30000, help="记录数（默认 30000）")
     parser.add_argument("--seed", metavar="S", type=int, default=0, help="随机种子（默认 0）；同一种子生成的文件完全相同")
@@ -287,6 +289,9 @@ def _demo_args(parser: argparse.ArgumentParser) -> None:
                              "其余到 2016 年底")
     parser.add_argument("--unit-count", metavar="UNIT=N", action="append", default=[],
                         help="这个单位恰好生成 N 条记录（如 --unit-count taiyuan=1），可重复；其余记录按名额分给其他单位")
+    parser.add_argument("--encrypt", action="store_true",
+                        help="生成加密的仓库：为每个单位、办公室（两把）和 CI 生成演示私钥，放在输出文件夹的 .demo-keys/ 中"
+                             "（不提交），公钥写入 keys/，每条记录都加密")
 
 
 def _unit_counts(values: list[str]) -> dict[str, int]:
@@ -306,11 +311,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     if args.count < 0:
         raise Stop(EXIT_USAGE, "--count 不能为负数。")
-    root = resolve_root(args.root)
+    root = _settings_source(args.root)
     out = Path(args.out)
     counts = _unit_counts(args.unit_count)
     try:
-        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed, args.registered_until, counts))
+        written = sum(1 for _ in demo.generate(root, out, args.count, args.seed, args.registered_until, counts,
+                                               args.encrypt))
     except demo.OutputNotEmpty as exc:
         raise Stop(EXIT_USAGE, f"输出文件夹 {exc} 不是空的；请指定一个不存在或空的文件夹。") from exc
     except demo.BadDemoOption as exc:
@@ -323,7 +329,23 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         except GitUnavailable as exc:
             raise Stop(EXIT_CANNOT_CONTINUE, f"无法用 git 提交演示数据（需要安装 git）：{exc}") from exc
     print(f"已在 {out} 生成 {written} 条虚构的志愿者记录。")
+    if args.encrypt:
+        keys = out / demo.KEYS_FOLDER
+        print(f"记录已加密。演示私钥在 {keys}/（已被 git 忽略）：CI 的 ci.agekey，办公室的 office.agekey 和 "
+              f"office-backup.agekey，每个单位一把，如太原市的 taiyuan.agekey；公钥在 {out / settings.KEYS_DIR}/。\n"
+              f"用哪把私钥，就用环境变量指定，如 PINGAN_AGE_KEY_FILE={keys / 'ci.agekey'} pingan validate --root {out}")
     return EXIT_OK
+
+
+def _settings_source(value: str | None) -> Path:
+    """Where demo data takes its units and province from: --root, the data repository around the current
+    folder, else the one this tool comes with (demo data is often made in a scratch folder)."""
+    if value is not None or settings.find_root(Path.cwd()) is not None:
+        return resolve_root(value)
+    own = settings.PACKAGE_DIR.parent
+    if (own / settings.UNITS_DIR).is_dir():
+        return own
+    return resolve_root(value)  # says that there is none
 
 
 # --- Excel: rosters, forms, the entry template and import (issue 5) -------------------------
@@ -359,6 +381,16 @@ def _settings_stop(exc: Exception) -> Stop:
     problems = getattr(exc, "problems", [])
     lines = "\n".join(text_line(p) for p in problems[:20])
     return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
+
+
+def _key_needed_stop(exc: KeyNeeded, whose: str, key_file: str) -> Stop:
+    """Why a command that changes encrypted records wrote nothing: no key held here opens them (`whose` key,
+    `key_file` an example of its file's name)."""
+    what = (f"本机的私钥打不开这些加密的记录：{'、'.join(exc.rels)}" if exc.rels
+            else f"本仓库的记录是加密的，本机的私钥打不开单位 {exc.unit} 的记录")
+    return Stop(EXIT_PROBLEMS, f"{what}。要读出原有的记录才能核对和修改，所以没有写入任何文件。"
+                f"请用环境变量 PINGAN_AGE_KEY_FILE 指定{whose}的私钥文件（如 PINGAN_AGE_KEY_FILE=~/{key_file}）"
+                "后再运行；已经指定了的，请办公室确认 keys/ 中有这把私钥对应的公钥。")
 
 
 def _write_step_summary(text: str) -> None:
@@ -560,8 +592,9 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
                         help="导入成功后写出“原文件名-已编号.xlsx”：填好了新编号的副本，以后用它修改，导入时更新而不是重复新增")
 
 
-def _annotated_copy(args: argparse.Namespace, path: Path, outcome: Outcome) -> None:
-    """The error workbook after a failed import, the written-back copy after a successful one."""
+def _annotated_copy(args: argparse.Namespace, root: Path, path: Path, outcome: Outcome) -> None:
+    """The error workbook after a failed import, the written-back copy after a successful one (never inside an
+    encrypted repository's folder: the copy holds every row in clear, one `git add` away from the history)."""
     from . import importer
 
     if outcome.valid and not args.write_back:
@@ -575,6 +608,11 @@ def _annotated_copy(args: argparse.Namespace, path: Path, outcome: Outcome) -> N
         target = Path(args.error_workbook) if args.error_workbook else importer.error_workbook_path(path)
     if target.resolve() == path.resolve():
         raise Stop(EXIT_USAGE, f"输出文件 {target} 与输入文件相同；请另选文件名，输入文件不会被改写。")
+    if outcome.encrypted and target.resolve().is_relative_to(root):
+        other = "" if outcome.valid else "，或用 --error-workbook 指定仓库以外的文件"
+        print(f"注意：本仓库的记录是加密的，没有写出 {target}：工作簿中的个人信息没有加密，不能放进仓库的文件夹。"
+              f"请把工作簿放在仓库以外再导入{other}。")
+        return
     try:
         if outcome.valid:
             count = importer.write_back(path, outcome, target)
@@ -615,7 +653,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     导入成功后加 --write-back 写出填好新编号的“原文件名-已编号.xlsx”。
     """
     from . import importer
-    from .errors import SettingsInvalid, UnknownUnit
+    from .errors import KeyNeeded, SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     path = Path(args.file)
@@ -625,10 +663,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "本单位维护者", f"{args.unit}.agekey") from exc
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
     _print_outcome(outcome, args.dry_run)
-    _annotated_copy(args, path, outcome)
+    _annotated_copy(args, root, path, outcome)
     return EXIT_OK if outcome.valid else EXIT_PROBLEMS
 
 
@@ -662,7 +702,10 @@ def cmd_import_pending(args: argparse.Namespace) -> int:
         print(line)
     summary = import_ci.step_summary(pending, applied=bool(pending.removed))
     _write_step_summary(summary)
-    if not pending.files and not pending.problems:
+    if pending.encrypted:
+        print("本仓库的记录是加密的，不接受上传到 imports/ 的工作簿：请在本单位的电脑上用 pingan import 导入，"
+              "记录加密后再提交。")
+    elif not pending.files and not pending.problems:
         print("imports/ 中没有待导入的文件。")
     elif pending.valid:
         print("Excel 导入：全部通过。" + ("已写入记录并删除工作簿。" if pending.removed else ""))
@@ -700,7 +743,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     """
     from . import lifecycle
     from .codelists import CONSENT_WITHDRAWN
-    from .errors import NoSuchRecord, SettingsInvalid
+    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid
     from .reader import masked
 
     root = resolve_root(args.root)
@@ -712,6 +755,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         done = lifecycle.withdraw(root, args.record_id, args.reason, args.date, today)
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "本单位维护者（或办公室）", f"{exc.unit}.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except lifecycle.AlreadyWithdrawn as exc:
@@ -757,13 +802,15 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     个人信息一律不变；名额随之转移。接收单位名额已满时不做任何修改。
     """
     from . import lifecycle
-    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
+    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     try:
         moved = lifecycle.transfer(root, args.record_id, args.to, _today_or_stop())
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
+    except KeyNeeded as exc:
+        raise _key_needed_stop(exc, "办公室", "office.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
     except UnknownUnit as exc:
@@ -780,8 +827,10 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         print(_problem_lines(exc.problems))
         print(f"记录 {args.record_id} 有 {len(exc.problems)} 个错误，没有转移；请改正后再运行。")
         return EXIT_PROBLEMS
+    shown_as = ("记录已为接收单位重新加密，git 会把它显示为删除一个文件、新增一个文件" if moved.encrypted
+                else "git 会把它显示为改名")
     print(f"已转移：{moved.old_rel} → {moved.new_rel}（新编号 {moved.new_id}，原编号 {moved.old_id}）。\n"
-          "请提交合并请求（git 会把它显示为改名）；保险变动名单中此人列为“变更”。")
+          f"请提交合并请求（{shown_as}）；保险变动名单中此人列为“变更”。")
     return EXIT_OK
 
 

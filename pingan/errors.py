@@ -6,6 +6,8 @@ settings, an unknown unit, no git history).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .problems import Problem
 
 
@@ -84,3 +86,12 @@ class RecordUnreadable(PinganError):
     def __init__(self, rel: str, problems: list[Problem]):
         super().__init__(rel)
         self.rel, self.problems = rel, problems
+
+
+class KeyNeeded(PinganError):
+    """An encrypted record a command must open to change cannot be opened with the keys held here: nothing was
+    written. `rels` names those records; empty, no key held here opens any record of `unit` at all."""
+
+    def __init__(self, unit: str, rels: Sequence[str] = ()):
+        super().__init__(unit)
+        self.unit, self.rels = unit, list(rels)

@@ -22,8 +22,7 @@ from .catalogue import Verbatim
 from .model import login_key
 from .problems import Problem
 from .reader import Change, Settings, Verdict, added
-
-IMPORTS_DIR = "imports"
+from .settings import IMPORTS_DIR
 
 
 def _unit_of(rel: str) -> str | None:

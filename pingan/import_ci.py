@@ -5,6 +5,10 @@ and puts every row error into the step summary. After the merge, the workflow
 on the default branch runs `pingan import-pending --apply`: the rows become
 record files and the workbooks are deleted, and the workflow commits both in
 one commit. Nothing is written unless every pending workbook passes.
+
+An encrypted repository takes no uploads: a workbook holds its rows in
+clear, and a commit keeps them in the history for good. There every file in
+imports/ is refused unread (XLS016, which `pingan validate` reports too).
 """
 from __future__ import annotations
 
@@ -18,12 +22,10 @@ from .gate import is_admin, maintained_by
 from .importer import Outcome, column_label, fix_text, import_file, row_line, sorted_problems
 from .markdown_cells import escape_cell
 from .problems import ERROR, Problem
-from .reader import Settings, load_settings, settings_at
+from .reader import Settings, load_settings, refused_uploads, settings_at, uploads
 from .report import clean, one_line
+from .settings import IMPORTS_DIR
 
-IMPORTS_DIR = "imports"
-#: Files that may stay in imports/ (instructions, empty-folder markers).
-KEPT = {"README.md", ".gitkeep"}
 SUFFIXES = (".xlsx", ".csv")
 #: Problems listed per uploaded file (and for the folder itself) in the log and the step summary;
 #: a broken workbook can have thousands, and the rest are summed up in one line.
@@ -38,6 +40,8 @@ class Pending:
     problems: list[Problem] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: The repository is encrypted: uploads are refused, not read.
+    encrypted: bool = False
 
     @property
     def valid(self) -> bool:
@@ -47,17 +51,10 @@ class Pending:
 def find_pending(root: Path, units: set[str]) -> Pending:
     """One workbook per unit folder under imports/; anything else there is a problem."""
     pending = Pending()
-    base = root / IMPORTS_DIR
-    if not base.is_dir():
-        return pending
     by_unit: dict[str, list[Path]] = {}
-    for path in sorted(base.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if path.name in KEPT:
-            continue
-        parts = path.relative_to(base).parts
+    for rel in uploads(root):
+        path = root / rel
+        parts = Path(rel).parts[1:]
         if len(parts) != 2 or parts[0] not in units or path.is_symlink() or path.suffix.lower() not in SUFFIXES:
             pending.problems.append(catalogue.make("XLS010", rel, None, path=rel))
             continue
@@ -99,10 +96,14 @@ def run_pending(root: Path, *, apply: bool = False, today: date | None = None, a
     With `base_ref` (a pull request's target branch), maintainers, quotas and
     rules come from that ref, read with git; with `authors`, a workbook in the
     folder of a unit one of them does not maintain is an error, as a record
-    there would be.
+    there would be. In an encrypted repository (by the same settings) every
+    upload is refused unread: units import on their own computer, where
+    their key encrypts the records before anything is committed.
     """
     base = settings_at(root, base_ref) if base_ref else load_settings(root)
     units, _ = base.required()
+    if base.keys is not None:  # an encrypted repository: no workbook is read, none imported (XLS016)
+        return Pending(problems=refused_uploads(root), encrypted=True)
     judged_by = None if base_ref is None or is_admin(authors, base) else base
     pending = find_pending(root, set(units))
     if authors:

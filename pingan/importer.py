@@ -6,6 +6,8 @@ whose marks are (row, column), so the record rules, the repository rules
 `pingan validate`, located at spreadsheet cells. Nothing is written unless
 every row passes. Numbers a spreadsheet stored as numbers are recovered only
 when that is exact (an 11-digit phone is; an 18-digit ID number never is).
+Records are written by the repository's one writer: encrypted, in an
+encrypted repository, before anything reaches the work tree.
 """
 from __future__ import annotations
 
@@ -25,12 +27,12 @@ from . import catalogue, idcard, settings
 from . import codelists as cl
 from . import fields as f
 from .crypto import is_encrypted
+from .errors import KeyNeeded
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
 from .reader import Repository, Settings, names_ever_in, target_branch
 from .xlsx_template import BOOL_KEYS, COLUMNS, EXAMPLE_MARKER, LIST_KEYS, NO, UNIT_KEY, YES, required_keys
-from .yamlio import dump_record
 
 ID = ID_NUMBER
 NUMBER_KEYS = (f.MOBILE, f.QQ, f.LANDLINE)
@@ -95,6 +97,8 @@ class Outcome:
     columns: dict[str, int] = field(default_factory=dict)
     #: Rows given a new 编号 by this import: row number -> 编号.
     numbered: dict[int, str] = field(default_factory=dict)
+    #: Imported into an encrypted repository: no copy of the workbook (all in clear) may go into its folder.
+    encrypted: bool = False
 
     @property
     def valid(self) -> bool:
@@ -589,12 +593,17 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     `judged_by`: the settings to judge by instead of the tree's (a pull request
     is judged by its target branch's). Raises SettingsInvalid when the
     settings have errors and UnknownUnit for a unit code they do not know.
+    In an encrypted repository records are written encrypted, and it raises
+    KeyNeeded when no key held here opens the unit's records (the rows could
+    not be checked against them) or one it would update.
     """
     repo = Repository(root, today or settings.today(), judged_by=judged_by)
     repo.settings.required()
     unit_name = repo.settings.unit(unit).name
+    if not repo.holds_key_for(unit):
+        raise KeyNeeded(unit)
     source = source or path.name
-    outcome = Outcome(source)
+    outcome = Outcome(source, encrypted=repo.encrypted)
     table = read_table(path, source)
     outcome.problems += table.problems
     outcome.sheet, outcome.header_line, outcome.columns = table.title, table.header_line, table.columns
@@ -638,20 +647,22 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     outcome.problems += _repository_problems(repo, checked, outcome)
     if not outcome.valid:
         return outcome
+    changes: list[tuple[str, dict[str, Any], Loaded | None]] = []
+    locked: list[str] = []
     for _row, rel, data in checked:
-        target = root / rel
-        if target.is_file():
-            existing = repo.normalised(rel)[1]
-            if _comparable(existing) == _comparable(data):
-                outcome.unchanged += 1
-                continue
-            action = "更新"
+        previous = repo.load(rel) if (root / rel).is_file() else None
+        if previous is not None and previous.seal is not None and not previous.seal.opened:
+            locked.append(rel)  # never replaced by what the row says without reading what it holds
+        elif previous is not None and _comparable(repo.check(previous)[1]) == _comparable(data):
+            outcome.unchanged += 1
         else:
-            action = "新增"
-        if not dry_run:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(dump_record(_comparable(data)), encoding="utf-8")
-        outcome.written.append((rel, action))
+            changes.append((rel, _comparable(data), previous))
+    if locked:
+        raise KeyNeeded(unit, locked)
+    for rel, data, previous in changes:
+        if not dry_run:  # an updated record keeps its data key: unchanged values keep their ciphertext
+            repo.write_record(rel, data, previous)
+        outcome.written.append((rel, "新增" if previous is None else "更新"))
     return outcome
 
 

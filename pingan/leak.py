@@ -30,6 +30,7 @@ data/province.yaml, and people listed with a consent date in a published story.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -177,19 +178,32 @@ def _past_records(root: Path, blobs: dict[str, str], keyring: Keyring) -> Iterat
             yield loaded.data, _record_id(loaded.data, loaded.rel)
 
 
+def _blob_id(content: bytes) -> str:
+    """The id git gives these bytes as a blob (SHA-1 repositories; in others it matches nothing, which is safe)."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
 def secrets_of(root: Path) -> Secrets:
-    """Every identifying value of every record under `root`, now and in every version git history holds."""
+    """Every identifying value of every record under `root`, now and in every version git history holds.
+
+    A version that is also in the work tree is read once: most of history is the records as they stand,
+    and opening an encrypted record costs about a millisecond.
+    """
     repo = Repository(root)
     found = Secrets()
     locked = 0
+    current: set[str] = set()
     for rel in repo.paths:
         loaded = repo.load(rel)
         locked += loaded.seal is not None and not loaded.seal.opened
         if loaded.data:
             found.add_record(loaded.data, _record_id(loaded.data, rel))
+        if loaded.raw is not None:
+            current.add(_blob_id(loaded.raw))
     if locked:
         raise KeysCannotOpen(locked)
-    for data, record in _past_records(root, record_blobs(root), repo.keyring):
+    past = {oid: path for oid, path in record_blobs(root).items() if oid not in current}
+    for data, record in _past_records(root, past, repo.keyring):
         found.add_record(data, record)
     return found
 

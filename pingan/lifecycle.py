@@ -11,8 +11,12 @@
   free 编号 there, with 原编号 naming the old one; the old file is removed,
   every personal field stays as it was.
 
-Records are rewritten with the one YAML writer (yamlio.dump_record), keys in
-the model's order; nothing but the lifecycle fields changes.
+Records are rewritten by the repository's one writer (Repository.write_record),
+keys in the model's order; nothing but the lifecycle fields changes. In an
+encrypted repository the record must first be opened with a key held here
+(KeyNeeded otherwise): a withdrawn record keeps its data key, so only the
+changed lines differ; a transferred one is encrypted afresh for the
+receiving unit, whose keys the sending unit's never were.
 """
 from __future__ import annotations
 
@@ -25,12 +29,11 @@ from typing import Any
 
 from . import codelists, settings
 from . import fields as f
-from .errors import NoSuchRecord, PinganError
+from .errors import KeyNeeded, NoSuchRecord, PinganError
 from .importer import numbers_ever_used
 from .loader import Loaded
 from .problems import ERROR, Problem
-from .reader import Repository, parse_retired
-from .yamlio import dump_record
+from .reader import Repository, parse_retired, unit_of
 
 RETIRED_FILE = settings.RETIRED_NUMBERS_FILE
 RETIRED_HEADER = (
@@ -97,9 +100,17 @@ def retire_all(root: Path, record_ids: Iterable[str]) -> None:
     path.write_text(RETIRED_HEADER + "".join(f"{number}\n" for number in numbers), encoding="utf-8")
 
 
-def _valid_data(repo: Repository, rel: str) -> dict[str, Any]:
+def _opened(repo: Repository, rel: str) -> Loaded:
+    """The record file as loaded and, when encrypted, opened. Raises KeyNeeded when no key held here opens it."""
+    loaded = repo.load(rel)
+    if loaded.seal is not None and not loaded.seal.opened:
+        raise KeyNeeded(unit_of(rel), [rel])
+    return loaded
+
+
+def _valid_data(repo: Repository, loaded: Loaded) -> dict[str, Any]:
     """The record's normalised data. Raises RecordHasErrors when it has any error."""
-    problems, data = repo.normalised(rel)
+    problems, data = repo.check(loaded)
     errors = [p for p in problems if p.level == ERROR]
     if data is None or errors:
         raise RecordHasErrors(errors)
@@ -128,29 +139,29 @@ class Withdrawal:
 def withdraw(root: Path, record_id: str, reason: str, on: date | None, today: date) -> Withdrawal:
     """Mark the record 已退出 on `on` for `reason`; with 撤回个人信息同意, delete it and retire its 编号.
 
-    Raises NoSuchRecord, SettingsInvalid, RecordHasErrors (the record, or the
-    withdrawal, breaks a rule: nothing written), AlreadyWithdrawn, and
-    ValueError for an unknown reason or a missing date.
+    Raises NoSuchRecord, SettingsInvalid, KeyNeeded, RecordHasErrors (the
+    record, or the withdrawal, breaks a rule: nothing written),
+    AlreadyWithdrawn, and ValueError for an unknown reason or a missing date.
     """
     if reason not in codelists.WITHDRAWAL_REASONS:
         raise ValueError(reason)
     rel = record_rel(root, record_id)
     repo = Repository(root, today)
     repo.settings.required()
+    loaded = _opened(repo, rel)
     if reason == codelists.CONSENT_WITHDRAWN:
-        loaded = repo.load(rel)
         number = (loaded.data or {}).get(f.ID_NUMBER)
         (root / rel).unlink()
         retire(root, record_id)
         return Withdrawal(record_id, rel, True, number if isinstance(number, str) else None)
     if on is None:
         raise ValueError("date")
-    data = _valid_data(repo, rel)
+    data = _valid_data(repo, loaded)
     if data.get(f.STATUS) == codelists.WITHDRAWN:
         raise AlreadyWithdrawn(record_id)
     data.update({f.STATUS: codelists.WITHDRAWN, f.WITHDRAWN_ON: on, f.WITHDRAWAL_REASON: reason})
     _checked(repo, rel, data)
-    (root / rel).write_text(dump_record(data), encoding="utf-8")
+    repo.write_record(rel, data, loaded)
     return Withdrawal(record_id, rel, False)
 
 
@@ -162,6 +173,8 @@ class Transfer:
     new_id: str
     old_rel: str
     new_rel: str
+    #: Encrypted afresh for the receiving unit: every line is new, so git shows a deletion and an addition.
+    encrypted: bool = False
 
 
 def next_record_id(root: Path, unit: str) -> str:
@@ -173,14 +186,16 @@ def next_record_id(root: Path, unit: str) -> str:
 def transfer(root: Path, record_id: str, to_unit: str, today: date) -> Transfer:
     """Move the record to `to_unit` under its next free 编号, with 原编号; the person's fields stay as they are.
 
-    Raises NoSuchRecord, UnknownUnit, SettingsInvalid, SameUnit, AlreadyWithdrawn,
-    RecordHasErrors, and QuotaFull (the receiving unit has no free place).
+    Raises NoSuchRecord, UnknownUnit, SettingsInvalid, KeyNeeded, SameUnit,
+    AlreadyWithdrawn, RecordHasErrors, and QuotaFull (the receiving unit has no
+    free place).
     """
     rel = record_rel(root, record_id)
     repo = Repository(root, today)
     repo.settings.required()
     repo.settings.unit(to_unit)  # raises UnknownUnit
-    data = _valid_data(repo, rel)
+    loaded = _opened(repo, rel)
+    data = _valid_data(repo, loaded)
     if data.get(f.UNIT) == to_unit:
         raise SameUnit(to_unit)
     if data.get(f.STATUS) == codelists.WITHDRAWN:
@@ -194,11 +209,9 @@ def transfer(root: Path, record_id: str, to_unit: str, today: date) -> Transfer:
             if p.code == "QUO001" and p.file == unit_file]
     if full:
         raise QuotaFull(full)
-    target = root / new_rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dump_record(data), encoding="utf-8")
+    repo.write_record(new_rel, data, loaded)  # another unit: a new data key, for the receiving unit's readers
     (root / rel).unlink()
-    return Transfer(record_id, new_id, rel, new_rel)
+    return Transfer(record_id, new_id, rel, new_rel, repo.encrypted)
 
 
 __all__ = ["RETIRED_FILE", "AlreadyWithdrawn", "QuotaFull", "RecordHasErrors", "SameUnit", "Transfer", "Withdrawal",

@@ -20,6 +20,10 @@ RETIRED_NUMBERS_FILE = "data/retired-numbers.txt"
 SCHEMAS_DIR = "schemas"
 #: Public age keys of units, the office and CI (issue 15): the repository is encrypted when keys/ci.txt exists.
 KEYS_DIR = "keys"
+#: Workbooks units upload through the web interface, one folder per unit (imported after the merge).
+IMPORTS_DIR = "imports"
+#: Files that may stay in imports/ (instructions, empty-folder markers): never taken for an upload.
+IMPORTS_KEPT = frozenset({"README.md", ".gitkeep"})
 
 #: Records are small; anything larger is refused before it is parsed.
 MAX_RECORD_BYTES = 64 * 1024

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pingan import settings
+from pingan.agekeys import Keyring, read_identity_file
 from pingan.yamlio import dump_record
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,11 @@ def add_keys(root: Path, units: tuple[str, ...] = ("taiyuan", "datong")) -> KeyS
     (keys / "office.txt").write_text("".join(f"{r} # 办公室{n}\n" for r, n in zip(office, "甲乙")), encoding="utf-8")
     (keys / "ci.txt").write_text(f"{new_identity(keyset.ci)} # CI\n", encoding="utf-8")
     return keyset
+
+
+def keyring_of(*paths: Path) -> Keyring:
+    """The Keyring holding the secret keys in these key files (what PINGAN_AGE_KEY_FILE=a:b would give)."""
+    return Keyring.of(identity for path in paths for identity in read_identity_file(path))
 
 
 def record_file(record: dict[str, Any]) -> tuple[str, str]:

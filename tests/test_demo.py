@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import filecmp
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
-from conftest import PROJECT
+from conftest import PROJECT, keyring_of
+from pingan import cli, demo
 from pingan import codelists as cl
-from pingan import demo
+from pingan.reader import Repository
 from pingan.validate import validate
 
 
@@ -65,6 +68,36 @@ def test_cli_refuses_a_non_empty_output(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pingan.cli", "demo-data", "--out", str(tmp_path / "x"),
                              "--count", "5"], cwd=PROJECT, capture_output=True, text=True)
     assert result.returncode == 2 and "不是空的" in result.stderr
+
+
+def test_the_encrypted_demo_holds_nothing_personal_in_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r"
+    monkeypatch.chdir(tmp_path)  # not in a data repository: the units come with the tool
+    assert cli.main(["demo-data", "--out", str(out), "--count", "600", "--seed", "5", "--encrypt"]) == 0
+    assert f"{out / '.demo-keys'}/" in capsys.readouterr().out
+    keys = out / ".demo-keys"
+    assert (keys / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert {p.name for p in keys.glob("*.agekey")} >= {"ci.agekey", "office.agekey", "office-backup.agekey",
+                                                         "taiyuan.agekey", "datong.agekey"}
+    assert "taiyuan-demo" in (out / "keys/taiyuan.txt").read_text(encoding="utf-8")
+    repo = Repository(out, keyring=keyring_of(keys / "ci.agekey"))
+    with repo.verdicts(use_cache=False) as verdicts:
+        assert verdicts.problems == [] and verdicts.tally()["计入"] == 600
+    opened = [repo.load(rel) for rel in repo.paths]
+    assert all(loaded.seal is not None and loaded.seal.opened and loaded.data for loaded in opened)
+    data = [loaded.data for loaded in opened if loaded.data]
+    secrets = {str(record[key]) for record in data for key in ("姓名", "身份证号码", "手机")}
+    assert len({record["身份证号码"] for record in data}) == len({record["手机"] for record in data}) == 600
+    stored = b"\n".join(path.read_bytes() for path in (out / "data").rglob("*") if path.is_file())
+    # A value in clear stands in a run of digits or of non-ASCII text (ciphertexts and keys are base64):
+    # looking in those runs only is as strict as looking in every byte, and far faster.
+    runs = b"\n".join(set(re.findall(rb"[0-9X]{11,}|[^\x00-\x7f]+", stored)))
+    assert [value for value in secrets if value.encode() in runs] == []
+    unit = Repository(out, keyring=keyring_of(keys / "taiyuan.agekey"))
+    own = unit.load(next(rel for rel in unit.paths if "/taiyuan/" in rel))
+    other = unit.load(next(rel for rel in unit.paths if "/datong/" in rel))
+    assert own.seal is not None and own.seal.opened and other.seal is not None and not other.seal.opened
 
 
 def test_full_demo_of_30000_records_validates_with_zero_errors(tmp_path: Path) -> None:

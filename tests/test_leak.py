@@ -7,8 +7,10 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +202,24 @@ def test_a_deleted_record_is_still_protected(repo: Path) -> None:
     assert secrets.names == {"石强涵": "taiyuan-00001"}
     assert secrets.numbers["18710095656"] == (leak.MOBILE, "taiyuan-00001")
     assert secrets.numbers["140121199001011019"] == (leak.ID, "taiyuan-00001")
+
+
+def test_a_past_version_is_protected_and_the_current_one_read_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rel, text = record_file(valid_record(手机="18710095656"))
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "add")
+    (repo / rel).write_text(record_file(valid_record(手机="18710095657"))[1], encoding="utf-8")
+    git(repo, "commit", "-qam", "new phone")
+    read: list[int] = []
+    past = leak._past_records
+
+    def counted(root: Path, blobs: dict[str, str], keyring: Any) -> Iterator[tuple[dict[str, Any], str]]:
+        read.append(len(blobs))
+        return past(root, blobs, keyring)
+
+    monkeypatch.setattr(leak, "_past_records", counted)
+    secrets = leak.secrets_of(repo)
+    assert {"18710095656", "18710095657"} <= set(secrets.numbers) and read == [1]  # the old version only

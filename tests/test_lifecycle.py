@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import make_repo, record_file, valid_record
+from conftest import encrypt_repo, keyring_of, make_repo, record_file, valid_record
 from excel_support import git_commit, run_cli
 from pingan import lifecycle, report
 from pingan.errors import NoSuchRecord
@@ -221,6 +221,53 @@ def test_transfer_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 # --- rosters and the insurance changes ----------------------------------------------------------
+
+# --- an encrypted repository (issue 15) -----------------------------------------------------------
+
+FIRST = "data/volunteers/taiyuan/taiyuan-00001.yaml"
+
+
+def test_withdrawal_in_an_encrypted_repository_changes_only_its_own_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo_with(tmp_path, valid_record(), second())
+    keys = encrypt_repo(root)
+    before = (root / FIRST).read_text(encoding="utf-8")
+    args = ("withdraw", "taiyuan-00001", "--date", "2025-03-01", "--reason", "本人申请", "--root", str(root))
+    code, out, err = run_cli(capsys, *args)
+    assert code == 1 and "本机的私钥打不开这些加密的记录" in err and (root / FIRST).read_text(encoding="utf-8") == before
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    old, new = before.splitlines(), (root / FIRST).read_text(encoding="utf-8").splitlines()
+    stamps = ("  lastmodified:", "  mac:")
+    assert [line for line in old if line not in new and not line.startswith(stamps)] == []  # every ciphertext kept
+    added = [line for line in new if line not in old and not line.startswith(stamps)]
+    assert [line.split(":")[0] for line in added] == ["状态", "退出日期", "退出原因"]
+    assert added[2].startswith("退出原因: ENC[AES256_GCM,")
+    assert validate(root, today=TODAY, use_cache=False).problems == []
+    assert statuses(root)["taiyuan-00001"] == WITHDRAWN
+
+
+def test_a_transfer_is_encrypted_for_the_receiving_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo_with(tmp_path, valid_record())
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("datong")))  # the receiving unit's key opens nothing yet
+    code, out, err = run_cli(capsys, "transfer", "taiyuan-00001", "--to", "datong", "--root", str(root))
+    assert code == 1 and "办公室的私钥" in err and (root / FIRST).exists()
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.office))
+    before = set(re.findall(r"ENC\[[^]]*\]", (root / FIRST).read_text(encoding="utf-8")))
+    code, out, err = run_cli(capsys, "transfer", "taiyuan-00001", "--to", "datong", "--root", str(root))
+    assert code == 0 and "记录已为接收单位重新加密" in out, err
+    moved = "data/volunteers/datong/datong-00001.yaml"
+    assert not before & set(re.findall(r"ENC\[[^]]*\]", (root / moved).read_text(encoding="utf-8")))  # a new data key
+    sending = Repository(root, TODAY, keyring=keyring_of(keys.unit("taiyuan"))).load(moved)
+    receiving = Repository(root, TODAY, keyring=keyring_of(keys.unit("datong"))).load(moved)
+    assert sending.seal is not None and not sending.seal.opened
+    assert receiving.seal is not None and receiving.seal.opened and receiving.data is not None
+    assert receiving.data["身份证号码"] == valid_record()["身份证号码"] and receiving.data["原编号"] == "taiyuan-00001"
+    assert validate(root, today=TODAY, use_cache=False).problems == []  # the office key opens everything
+
 
 def test_insurance_changes_match_a_transfer_by_its_previous_number() -> None:
     from pingan import roster

@@ -16,10 +16,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conftest import make_repo, valid_record
+from conftest import encrypt_repo, keyring_of, make_repo, valid_record
 from excel_support import demo_repo, git_commit, run_cli, special_record, write_record
 from pingan import codelists, idcard, xlsx_template
 from pingan.importer import import_file
+from pingan.reader import Repository
+from pingan.validate import validate
+from pingan.yamlio import dump_record
 
 COLUMNS = list(xlsx_template.COLUMNS)
 
@@ -326,6 +329,108 @@ def test_ci_import_checks_the_author(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, out
 
 
+# --- an encrypted repository (issue 15) -----------------------------------------------------------
+
+NEW = "data/volunteers/taiyuan/taiyuan-00004.yaml"
+
+
+def test_import_into_an_encrypted_repository_writes_only_ciphertext(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    path = filled_template(root, tmp_path / "t.xlsx", [person(40)])
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "本机的私钥打不开单位 taiyuan 的记录" in err and not (root / NEW).exists()
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 0, out + err
+    raw = (root / NEW).read_bytes()
+    assert b"ENC[AES256_GCM," in raw
+    assert all(str(person(40)[key]).encode() not in raw for key in ("姓名", "身份证号码", "手机", "通信地址", "工作单位"))
+    assert validate(root, use_cache=False).problems == []  # with the unit's key: every record opened and clean
+    loaded = Repository(root, keyring=keyring_of(keys.unit("taiyuan"))).load(NEW)
+    assert loaded.seal is not None and loaded.seal.opened and loaded.data is not None
+    assert loaded.data["身份证号码"] == person(40)["身份证号码"]
+
+
+def test_reimport_keeps_the_ciphertext_of_every_unchanged_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    path = filled_template(root, tmp_path / "t.xlsx", [], with_records=True)
+    before = snapshot(root)
+    outcome = import_file(root, path, "taiyuan")
+    assert outcome.valid and outcome.unchanged == 2 and outcome.written == [] and snapshot(root) == before
+    book = openpyxl.load_workbook(path)
+    sheet = book[xlsx_template.DATA_SHEET]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "taiyuan-00002")
+    sheet.cell(row, COLUMNS.index("手机") + 1).value = "13900000002"
+    book.save(path)
+    outcome = import_file(root, path, "taiyuan")
+    assert outcome.written == [("data/volunteers/taiyuan/taiyuan-00002.yaml", "更新")], outcome.problems
+    old = before["data/volunteers/taiyuan/taiyuan-00002.yaml"].decode().splitlines()
+    new = (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").read_text(encoding="utf-8").splitlines()
+    stamps = ("  lastmodified:", "  mac:")
+    assert [line.split(":")[0] for line in new if line not in old and not line.startswith(stamps)] == ["手机"]
+    assert [line.split(":")[0] for line in old if line not in new and not line.startswith(stamps)] == ["手机"]
+    assert snapshot(root)["data/volunteers/taiyuan/taiyuan-00001.yaml"] == before["data/volunteers/taiyuan/taiyuan-00001.yaml"]
+
+
+def test_import_never_replaces_a_record_it_cannot_open(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    path = filled_template(root, tmp_path / "t.xlsx", [person(41)], with_records=True)
+    repo = Repository(root, keyring=keyring_of(keys.office))
+    rel = "data/volunteers/taiyuan/taiyuan-00002.yaml"
+    loaded = repo.load(rel)
+    assert loaded.data is not None  # rewritten for datong's readers: taiyuan's key no longer opens it
+    (root / rel).write_text(dump_record(loaded.data, repo.sealer_for("datong")), encoding="utf-8")
+    before = snapshot(root)
+    code, out, err = run_cli(capsys, "import", str(path), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and f"本机的私钥打不开这些加密的记录：{rel}" in err and "没有写入任何文件" in err
+    assert snapshot(root) == before
+
+
+def test_no_workbook_copy_is_written_into_an_encrypted_repository(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    inside = filled_template(root, root / "名单.xlsx", [person(43), person(44, 身份证号码="123")])
+    code, out, err = run_cli(capsys, "import", str(inside), "--unit", "taiyuan", "--root", str(root))
+    assert code == 1 and "没有写出" in out and not (root / "名单-错误标注.xlsx").exists()
+    filled_template(root, inside, [person(43)])
+    code, out, err = run_cli(capsys, "import", str(inside), "--unit", "taiyuan", "--root", str(root), "--write-back")
+    assert code == 0 and "不能放进仓库的文件夹" in out and not (root / "名单-已编号.xlsx").exists()
+    outside = filled_template(root, tmp_path / "t.xlsx", [person(45)])
+    code, out, err = run_cli(capsys, "import", str(outside), "--unit", "taiyuan", "--root", str(root), "--write-back")
+    assert code == 0 and (tmp_path / "t-已编号.xlsx").exists()  # the unit's own folder, outside the repository
+
+
+def test_an_encrypted_repository_takes_no_uploads(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = existing_repo(tmp_path)
+    keys = encrypt_repo(root)
+    (root / "imports/taiyuan").mkdir(parents=True)
+    (root / "imports/taiyuan/README.md").write_text("说明", encoding="utf-8")
+    git_commit(root, "encrypted", "2024-05-04T10:00:00+08:00")
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.ci))
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root))
+    assert code == 0 and "不接受上传到 imports/ 的工作簿" in out  # the pull-request check passes when nothing is uploaded
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "-b", "upload"], check=True)
+    upload = filled_template(root, root / "imports/taiyuan/名单.xlsx", [person(42)])
+    git_commit(root, "upload", "2024-05-05T10:00:00+08:00")
+    before = snapshot(root)
+    code, out, err = run_cli(capsys, "import-pending", "--root", str(root), "--apply")
+    assert code == 1 and "imports/taiyuan/名单.xlsx: 错误：本仓库的记录是加密的" in out
+    assert upload.exists() and snapshot(root) == before
+    report = validate(root, changed_since="main", authors=["taiyuan-keeper"], use_cache=False)
+    assert [(p.code, p.file, p.level) for p in report.problems] == [("XLS016", "imports/taiyuan/名单.xlsx", "错误")]
+
+
 def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = existing_repo(tmp_path)
     code, out, err = run_cli(capsys, "validate", "--root", str(root))  # leaves .cache/pingan behind
@@ -338,7 +443,7 @@ def test_import_reads_the_index_from_a_warm_validate_cache(tmp_path: Path, capsy
 def test_every_import_code_is_produced(tmp_path: Path) -> None:
     """Each XLS code of the catalogue comes out of the importer (the YAML case fixtures cannot produce them)."""
     from pingan.catalogue import CATALOGUE
-    from pingan.import_ci import find_pending
+    from pingan.import_ci import find_pending, run_pending
     from pingan.importer import MAX_IMPORT_ROWS, Row, convert, read_table
 
     produced: set[str] = set()
@@ -367,6 +472,8 @@ def test_every_import_code_is_produced(tmp_path: Path) -> None:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(b"")
     produced |= {p.code for p in find_pending(root, {"taiyuan"}).problems}
+    encrypt_repo(root)
+    produced |= {p.code for p in run_pending(root).problems}
     assert sorted(code for code in CATALOGUE if code.startswith("XLS") and code not in produced) == []
 
 

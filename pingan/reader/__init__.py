@@ -35,15 +35,17 @@ from .repository import (
     Repository,
     Verdict,
     Verdicts,
+    refused_uploads,
     tracked_caches,
     unit_of,
+    uploads,
 )
 from .settings_files import Settings, load_settings
 
 __all__ = [
     "CACHE_DIR", "COUNTED", "Change", "Facts", "HAS_ERRORS", "Holding", "JOBS", "Repository", "STATUSES", "Settings", "TO_VERIFY",
     "Verdict", "Verdicts", "added", "changed_between", "changed_files", "data_at", "holding_commits", "last_commit_before",
-    "load_record", "load_settings", "loaded_blobs", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "repository_at",
-    "settings_at", "tracked_caches", "unit_of",
+    "load_record", "load_settings", "loaded_blobs", "masked", "name_digest", "names_ever_in", "numbers_used", "parse_retired", "retired_at", "record_paths_ever", "refused_uploads", "repository_at",
+    "settings_at", "uploads", "tracked_caches", "unit_of",
     "target_branch", "touched", "WITHDRAWN",
 ]

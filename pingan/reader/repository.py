@@ -69,6 +69,22 @@ def tracked_caches(root: Path, tracked: list[str] | None = None) -> list[str]:
     folder = cache.CACHE_DIR.split("/")[0] + "/"
     return [path for path in (tracked_files(root) if tracked is None else tracked) if path.startswith(folder)]
 
+
+def uploads(root: Path) -> list[str]:
+    """Every file under imports/ (links too) but the instructions and folder markers, as repository paths."""
+    base = root / settings.IMPORTS_DIR
+    if not base.is_dir():
+        return []
+    return [path.relative_to(root).as_posix() for path in sorted(base.rglob("*"))
+            if (path.is_symlink() or not path.is_dir()) and path.name not in settings.IMPORTS_KEPT]
+
+
+def refused_uploads(root: Path) -> list[Problem]:
+    """In an encrypted repository nothing may be uploaded to imports/: a workbook holds its rows in clear, and once
+    committed they stay in the git history whatever becomes of the file. Units import on their own computer."""
+    return [catalogue.make("XLS016", rel, None, path=Verbatim(rel)) for rel in uploads(root)]
+
+
 COUNTED, HAS_ERRORS, TO_VERIFY, WITHDRAWN = "计入", "有错误", "待核实", "已退出"
 STATUSES = (COUNTED, TO_VERIFY, HAS_ERRORS, WITHDRAWN)
 #: Always in a tally; the others only when some record has them (older reports had these three only).
@@ -180,6 +196,8 @@ class Repository:
             catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked] + list(
             secret_keys_in(self.root, (rel for rel in files if rel not in records and not
                                        rel.startswith(f"{settings.KEYS_DIR}/"))))  # keys/: read with the settings
+        if self.encrypted:
+            self.placement += refused_uploads(self.root)
 
     @property
     def context(self) -> Context | None:
@@ -191,6 +209,11 @@ class Repository:
     def encrypted(self) -> bool:
         """The repository's records are encrypted (keys/ci.txt is set)."""
         return self.settings.keys is not None
+
+    def holds_key_for(self, unit: str) -> bool:
+        """A key held here is one that `unit`'s records are encrypted for (always so in a plaintext repository)."""
+        keys = self.settings.keys
+        return keys is None or not self.keyring.recipients.isdisjoint(keys.recipients_for(unit))
 
     def _cache_at(self) -> cache.CacheAt | None:
         """Where this run's index is kept: encrypted for the keys held here in an encrypted repository, and

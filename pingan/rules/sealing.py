@@ -39,8 +39,14 @@ def no_secret_key(rec: RecordView, ctx: Context) -> Iterator[Problem]:
 
 
 def sealed_as_the_repository_says(rec: RecordView, ctx: Context) -> Iterator[Problem]:
-    """Encrypted where the repository is, for exactly the unit's, the office's and CI's keys; plaintext elsewhere."""
+    """Encrypted where the repository is, for exactly the unit's, the office's and CI's keys; plaintext elsewhere.
+
+    Only files are judged: a spreadsheet row or data about to be written (nothing read, `raw` None) is not
+    stored yet, and the one writer (Repository.write_record) encrypts it as this rule asks.
+    """
     seal, keys = rec.loaded.seal, ctx.keys
+    if rec.loaded.raw is None:
+        return
     if keys is None:
         if seal is not None:
             yield rec.problem("ENC009", ENVELOPE_KEY, at_key=True)
