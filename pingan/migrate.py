@@ -26,14 +26,14 @@ from pathlib import Path
 from . import gitio, settings
 from .agekeys import KEYS_DIR, Keyring
 from .errors import NoHistory, NotEncrypted, PinganError
-from .import_ci import IMPORTS_DIR, KEPT
 from .keysync import write_sops_config
 from .lifecycle import RECORD_ID, retire_all, retired_numbers
 from .problems import Problem
 from .reader import CACHE_DIR, JOBS, Repository, numbers_used
 from .rewritable import blockers
+from .settings import IMPORTS_DIR, IMPORTS_KEPT
 
-#: Folders whose files may hold personal data: only records (encrypted) and KEPT files leave them.
+#: Folders whose files may hold personal data: only records (encrypted) and IMPORTS_KEPT files leave them.
 GUARDED = (f"{settings.VOLUNTEERS_DIR}/", f"{IMPORTS_DIR}/", f"{CACHE_DIR.split('/')[0]}/")
 #: Records per task handed to a worker process, and fewer than this are encrypted by this process alone.
 BATCH, PARALLEL_FROM = 200, 400
@@ -184,7 +184,7 @@ def encrypt_all(old: Path, new: Path, jobs: int = JOBS) -> Migration:
     records = set(source.paths)
     tracked = _git_lines(old, "ls-files", "-z")
     guarded = sorted(rel for rel in tracked if rel not in records and rel.startswith(GUARDED)
-                     and rel.rsplit("/", 1)[-1] not in KEPT)
+                     and rel.rsplit("/", 1)[-1] not in IMPORTS_KEPT)
     if guarded:
         raise PlaintextOutsideRecords(guarded)
     others = [rel for rel in tracked if rel not in records]
