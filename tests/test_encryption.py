@@ -292,3 +292,30 @@ def test_no_secret_key_anywhere_in_the_tracked_tree(sealed: tuple[Path, KeySet])
     subprocess.run([*git, "add", "-A"], check=True)
     found = _problems(root)
     assert ("ENC007", "docs/notes.md", 3) in found and ("ENC007", "datong.agekey", 1) in found
+
+
+def test_a_maintainer_cannot_give_themself_another_units_records(sealed: tuple[Path, KeySet],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The insider's move: add one's own key to another unit's key file, and keep a new record from the office
+    and CI. Keys are settings, judged by the target branch: the change is refused and the record is wrong."""
+    from pingan.sopsfile import Sealer
+    from pingan.validate import validate
+    from pingan.yamlio import dump_record
+
+    root, keys = sealed
+    edit = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"], ["checkout", "-qb", "change"]):
+        subprocess.run(["git", "-C", str(root), *edit, *args], check=True)
+    mine = (root / "keys/taiyuan.txt").read_text(encoding="utf-8").split()[0]
+    with (root / "keys/datong.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{mine} # datong-keeper\n")
+    rel, _ = record_file(valid_record(编号="taiyuan-00002", 身份证号码="140105198807070013", 出生日期="1988-07-07"))
+    hidden = valid_record(编号="taiyuan-00002", 身份证号码="140105198807070013", 出生日期="1988-07-07")
+    (root / rel).write_text(dump_record(hidden, Sealer.fresh([mine])), encoding="utf-8")
+    for args in (["add", "-A"], ["commit", "-qm", "change"]):
+        subprocess.run(["git", "-C", str(root), *edit, *args], check=True)
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.ci))  # the gate: CI's key, the target branch's settings
+    report = validate(root, changed_since="main", authors=["taiyuan-keeper"], use_cache=False)
+    found = {(p.code, p.file) for p in report.problems if p.level == "错误"}
+    assert ("AUT003", "keys/datong.txt") in found
+    assert ("ENC003", rel) in found
