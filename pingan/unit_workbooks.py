@@ -12,6 +12,7 @@ from typing import Any
 from . import codelists, crypto, form, settings, xlsx_template
 from . import fields as f
 from .errors import KeysCannotOpen, NoSuchRecord, PinganError
+from .loader import Loaded
 from .model import Unit, Volunteer
 from .problems import ERROR, Problem
 from .reader import TO_VERIFY, WITHDRAWN, Repository
@@ -35,12 +36,12 @@ def _record_rel(root: Path, record_id: str) -> str:
 def build_form(root: Path, record_id: str, target: Path, password: str | None, today: date) -> list[Problem]:
     """Write the 登记表 of one record to `target` (encrypted with `password`); its errors instead, when it has any.
 
-    Raises NoSuchRecord (a badly shaped 编号, or no such file), RecordWithdrawn and SettingsInvalid.
+    Raises NoSuchRecord (a badly shaped 编号, or no such file), RecordWithdrawn, SettingsInvalid and KeysCannotOpen.
     """
     rel = _record_rel(root, record_id)
     repo = Repository(root, today)
     units, _ = repo.settings.required()
-    problems, data = repo.normalised(rel)
+    problems, data = repo.check(_opened(repo, rel))
     errors = [p for p in problems if p.level == ERROR]
     if data is None or errors:
         return errors
@@ -125,12 +126,21 @@ class Template:
     records: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
+def _opened(repo: Repository, rel: str) -> Loaded:
+    """A record as loaded, refused (KeysCannotOpen) when it is encrypted for others: a form or template made from
+    its clear fields alone would look complete and be wrong."""
+    loaded = repo.load(rel)
+    if loaded.seal is not None and not loaded.seal.opened:
+        raise KeysCannotOpen(1)
+    return loaded
+
+
 def build_template(root: Path, unit: str, out: Path, with_records: bool, today: date,
                    password: str | None = None) -> Template:
     """The entry template of `unit`, with its current records filled in when `with_records` (encrypted with
     `password` when given).
 
-    Raises UnknownUnit and SettingsInvalid.
+    Raises UnknownUnit, SettingsInvalid, and KeysCannotOpen for a record of the unit no key here opens.
     """
     repo = Repository(root, today)
     repo.settings.required()
@@ -139,7 +149,7 @@ def build_template(root: Path, unit: str, out: Path, with_records: bool, today: 
         prefix = f"{settings.VOLUNTEERS_DIR}/{unit}/"
         for rel in repo.paths:
             if rel.startswith(prefix):
-                data = repo.normalised(rel)[1]
+                data = repo.check(_opened(repo, rel))[1]
                 if data is None:
                     made.unreadable += 1
                 else:

@@ -319,3 +319,16 @@ def test_a_maintainer_cannot_give_themself_another_units_records(sealed: tuple[P
     found = {(p.code, p.file) for p in report.problems if p.level == "错误"}
     assert ("AUT003", "keys/datong.txt") in found
     assert ("ENC003", rel) in found
+
+
+def test_forms_and_templates_are_made_only_from_records_a_key_opens(sealed: tuple[Path, KeySet], tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A 登记表 or a filled template of another unit's records would hold their clear fields only: refused."""
+    root, keys = sealed
+    monkeypatch.setenv("PINGAN_AGE_KEY_FILE", str(keys.unit("taiyuan")))
+    assert cli.main(["form", "datong-00001", "--root", str(root), "--out", str(tmp_path / "f.xlsx")]) == 3
+    assert cli.main(["template", "--unit", "datong", "--with-records", "--root", str(root),
+                     "--out", str(tmp_path / "t.xlsx")]) == 3
+    assert "打不开" in capsys.readouterr().err and not (tmp_path / "f.xlsx").exists()
+    assert cli.main(["form", "taiyuan-00001", "--root", str(root), "--out", str(tmp_path / "own.xlsx")]) == 0
