@@ -18,7 +18,6 @@ from .agekeys import Keyring, KeysUnreadable
 from .errors import KeysCannotOpen
 
 if TYPE_CHECKING:
-    from .errors import KeyNeeded
     from .importer import Outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_CONTINUE = 0, 1, 2, 3
@@ -383,7 +382,7 @@ def _settings_stop(exc: Exception) -> Stop:
     return Stop(EXIT_CANNOT_CONTINUE, "全省设置或单位文件有错误，无法生成；请先运行 pingan validate 改正：\n" + lines)
 
 
-def _key_needed_stop(exc: KeyNeeded, whose: str, key_file: str) -> Stop:
+def _key_needed_stop(exc: KeysCannotOpen, whose: str, key_file: str) -> Stop:
     """Why a command that changes encrypted records wrote nothing: no key held here opens them (`whose` key,
     `key_file` an example of its file's name)."""
     what = (f"本机的私钥打不开这些加密的记录：{'、'.join(exc.rels)}" if exc.rels
@@ -653,7 +652,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     导入成功后加 --write-back 写出填好新编号的“原文件名-已编号.xlsx”。
     """
     from . import importer
-    from .errors import KeyNeeded, SettingsInvalid, UnknownUnit
+    from .errors import SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     path = Path(args.file)
@@ -663,7 +662,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         outcome = importer.import_file(root, path, args.unit, dry_run=args.dry_run, today=_today_or_stop())
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
-    except KeyNeeded as exc:
+    except KeysCannotOpen as exc:
         raise _key_needed_stop(exc, "本单位维护者", f"{args.unit}.agekey") from exc
     except UnknownUnit as exc:
         raise Stop(EXIT_USAGE, f"data/units/ 中没有代码为“{exc}”的单位。") from exc
@@ -743,7 +742,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     """
     from . import lifecycle
     from .codelists import CONSENT_WITHDRAWN
-    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid
+    from .errors import NoSuchRecord, SettingsInvalid
     from .reader import masked
 
     root = resolve_root(args.root)
@@ -755,7 +754,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         done = lifecycle.withdraw(root, args.record_id, args.reason, args.date, today)
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
-    except KeyNeeded as exc:
+    except KeysCannotOpen as exc:
         raise _key_needed_stop(exc, "本单位维护者（或办公室）", f"{exc.unit}.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
@@ -802,14 +801,14 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     个人信息一律不变；名额随之转移。接收单位名额已满时不做任何修改。
     """
     from . import lifecycle
-    from .errors import KeyNeeded, NoSuchRecord, SettingsInvalid, UnknownUnit
+    from .errors import NoSuchRecord, SettingsInvalid, UnknownUnit
 
     root = resolve_root(args.root)
     try:
         moved = lifecycle.transfer(root, args.record_id, args.to, _today_or_stop())
     except NoSuchRecord as exc:
         raise _no_record_stop(args.record_id, exc) from exc
-    except KeyNeeded as exc:
+    except KeysCannotOpen as exc:
         raise _key_needed_stop(exc, "办公室", "office.agekey") from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc
@@ -1131,13 +1130,13 @@ def _record_args(parser: argparse.ArgumentParser) -> None:
 
 def _opened_stops(record_id: str, exc: Exception) -> Stop:
     """The Stop for an error of opening one record (show, edit); records' problems are printed first."""
-    from .errors import NoSuchRecord, RecordLocked, RefusedInCI
+    from .errors import NoSuchRecord, RefusedInCI
 
     if isinstance(exc, RefusedInCI):
         return Stop(EXIT_USAGE, "在 CI 中不能显示或编辑记录的明文（CI 的日志很多人都能看到）；请在自己的电脑上运行。")
     if isinstance(exc, NoSuchRecord):
         return _no_record_stop(record_id, exc)
-    if isinstance(exc, RecordLocked):
+    if isinstance(exc, KeysCannotOpen):
         if exc.keyless:
             return Stop(EXIT_PROBLEMS, f"记录 {record_id} 是加密的，本机没有私钥：请把环境变量 PINGAN_AGE_KEY_FILE "
                                        "设为你的 .agekey 私钥文件（用 pingan keys new 生成），再运行一次。")
@@ -1151,12 +1150,12 @@ def _opened_stops(record_id: str, exc: Exception) -> Stop:
 def cmd_show(args: argparse.Namespace) -> int:
     """显示一条记录的明文（需要能打开它的私钥：本单位维护者、办公室或 CI 的）；在 CI 中拒绝运行。"""
     from .editing import shown
-    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI
+    from .errors import NoSuchRecord, RecordUnreadable, RefusedInCI
 
     root = resolve_root(args.root)
     try:
         text = shown(root, args.record_id)
-    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+    except (RefusedInCI, NoSuchRecord, KeysCannotOpen, RecordUnreadable) as exc:
         raise _opened_stops(args.record_id, exc) from exc
     print(text, end="")
     return EXIT_OK
@@ -1180,7 +1179,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     import shlex
 
     from .editing import EditorFailed, NotSaved, edit
-    from .errors import NoSuchRecord, RecordLocked, RecordUnreadable, RefusedInCI, SettingsInvalid
+    from .errors import NoSuchRecord, RecordUnreadable, RefusedInCI, SettingsInvalid
     from .problems import ERROR
 
     root = resolve_root(args.root)
@@ -1190,7 +1189,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise Stop(EXIT_USAGE, "环境变量 EDITOR 的写法不对（引号没有配对）。") from exc
     try:
         done = edit(root, args.record_id, editor, _edit_again)
-    except (RefusedInCI, NoSuchRecord, RecordLocked, RecordUnreadable) as exc:
+    except (RefusedInCI, NoSuchRecord, KeysCannotOpen, RecordUnreadable) as exc:
         raise _opened_stops(args.record_id, exc) from exc
     except SettingsInvalid as exc:
         raise _settings_stop(exc) from exc

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from .crypto import in_ci
-from .errors import PinganError, RecordLocked, RecordUnreadable, RefusedInCI
+from .errors import KeysCannotOpen, PinganError, RecordUnreadable, RefusedInCI
 from .fields import DATE_KEYS
 from .lifecycle import record_rel
 from .loader import Loaded
 from .model import iso_date
 from .problems import ERROR, WARNING, Problem
-from .reader import Repository, load_record
+from .reader import Repository, load_record, unit_of
 from .rewritable import blockers, locked
 from .yamlio import dump_record, scalar, unwritten_keys
 
@@ -56,7 +56,7 @@ class NotSaved(PinganError):
 def _opened(root: Path, record_id: str) -> tuple[Repository, Loaded]:
     """The repository and the record opened with the keys held here.
 
-    Raises RefusedInCI, NoSuchRecord, RecordUnreadable and RecordLocked.
+    Raises RefusedInCI, NoSuchRecord, RecordUnreadable and KeysCannotOpen.
     """
     if in_ci():
         raise RefusedInCI(record_id)
@@ -69,7 +69,8 @@ def _opened(root: Path, record_id: str) -> tuple[Repository, Loaded]:
     if locked(loaded) and loaded.seal is not None:
         keys = repo.settings.keys
         readers = [keys.login_of(r) if keys else r[:12] + "…" for r in loaded.seal.envelope.stanzas]
-        raise RecordLocked(rel, list(dict.fromkeys(readers)), keyless=not repo.keyring)
+        raise KeysCannotOpen(1, rels=[rel], unit=unit_of(rel), readers=list(dict.fromkeys(readers)),
+                             keyless=not repo.keyring)
     return repo, loaded
 
 

@@ -48,12 +48,18 @@ class ShallowHistory(GitUnavailable):
 
 
 class KeysCannotOpen(PinganError):
-    """Records that a command must read are encrypted for others than the keys held here (`count` of them):
-    what it would produce (a roster, statistics, a leak check) would silently leave them out."""
+    """Encrypted records a command must read or change are encrypted for others than the keys held here: what it
+    would produce (a roster, statistics, a leak check, a changed record) would silently leave them out or lose
+    them, so nothing is produced or written.
 
-    def __init__(self, count: int):
+    `count` of them; `rels` names them when known, `unit` is whose records they are, `readers` whose keys do open
+    them (logins, never values), and `keyless` says that no key is held here at all.
+    """
+
+    def __init__(self, count: int, *, rels: Sequence[str] = (), unit: str = "", readers: Sequence[str] = (),
+                 keyless: bool = False):
         super().__init__(f"{count} records cannot be opened")
-        self.count = count
+        self.count, self.rels, self.unit, self.readers, self.keyless = count, list(rels), unit, list(readers), keyless
 
 
 class NoSuchRecord(PinganError):
@@ -72,14 +78,6 @@ class RefusedInCI(PinganError):
     """A command that shows personal data in clear text was run in CI, whose logs many people can read."""
 
 
-class RecordLocked(PinganError):
-    """No key held here opens the record: `readers` are whose keys it is encrypted for (logins, never values)."""
-
-    def __init__(self, rel: str, readers: list[str], keyless: bool):
-        super().__init__(rel)
-        self.rel, self.readers, self.keyless = rel, readers, keyless
-
-
 class RecordUnreadable(PinganError):
     """A record file cannot be read whole (broken YAML or encryption, fields the writer would drop)."""
 
@@ -87,11 +85,3 @@ class RecordUnreadable(PinganError):
         super().__init__(rel)
         self.rel, self.problems = rel, problems
 
-
-class KeyNeeded(PinganError):
-    """An encrypted record a command must open to change cannot be opened with the keys held here: nothing was
-    written. `rels` names those records; empty, no key held here opens any record of `unit` at all."""
-
-    def __init__(self, unit: str, rels: Sequence[str] = ()):
-        super().__init__(unit)
-        self.unit, self.rels = unit, list(rels)

@@ -27,7 +27,7 @@ from . import catalogue, idcard, settings
 from . import codelists as cl
 from . import fields as f
 from .crypto import is_encrypted
-from .errors import KeyNeeded
+from .errors import KeysCannotOpen
 from .fields import DATE_KEYS, ID_NUMBER, RECORD_ID
 from .loader import Loaded
 from .problems import ERROR, Problem
@@ -594,14 +594,14 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     is judged by its target branch's). Raises SettingsInvalid when the
     settings have errors and UnknownUnit for a unit code they do not know.
     In an encrypted repository records are written encrypted, and it raises
-    KeyNeeded when no key held here opens the unit's records (the rows could
+    KeysCannotOpen when no key held here opens the unit's records (the rows could
     not be checked against them) or one it would update.
     """
     repo = Repository(root, today or settings.today(), judged_by=judged_by)
     repo.settings.required()
     unit_name = repo.settings.unit(unit).name
     if not repo.holds_key_for(unit):
-        raise KeyNeeded(unit)
+        raise KeysCannotOpen(0, unit=unit)
     source = source or path.name
     outcome = Outcome(source, encrypted=repo.encrypted)
     table = read_table(path, source)
@@ -658,7 +658,7 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
         else:
             changes.append((rel, _comparable(data), previous))
     if locked:
-        raise KeyNeeded(unit, locked)
+        raise KeysCannotOpen(len(locked), rels=locked, unit=unit)
     for rel, data, previous in changes:
         if not dry_run:  # an updated record keeps its data key: unchanged values keep their ciphertext
             repo.write_record(rel, data, previous)

@@ -14,7 +14,7 @@
 Records are rewritten by the repository's one writer (Repository.write_record),
 keys in the model's order; nothing but the lifecycle fields changes. In an
 encrypted repository the record must first be opened with a key held here
-(KeyNeeded otherwise): a withdrawn record keeps its data key, so only the
+(KeysCannotOpen otherwise): a withdrawn record keeps its data key, so only the
 changed lines differ; a transferred one is encrypted afresh for the
 receiving unit, whose keys the sending unit's never were.
 """
@@ -29,7 +29,7 @@ from typing import Any
 
 from . import codelists, settings
 from . import fields as f
-from .errors import KeyNeeded, NoSuchRecord, PinganError
+from .errors import KeysCannotOpen, NoSuchRecord, PinganError
 from .importer import numbers_ever_used
 from .loader import Loaded
 from .problems import ERROR, Problem
@@ -101,10 +101,10 @@ def retire_all(root: Path, record_ids: Iterable[str]) -> None:
 
 
 def _opened(repo: Repository, rel: str) -> Loaded:
-    """The record file as loaded and, when encrypted, opened. Raises KeyNeeded when no key held here opens it."""
+    """The record file as loaded and, when encrypted, opened. Raises KeysCannotOpen when no key held here opens it."""
     loaded = repo.load(rel)
     if loaded.seal is not None and not loaded.seal.opened:
-        raise KeyNeeded(unit_of(rel), [rel])
+        raise KeysCannotOpen(1, rels=[rel], unit=unit_of(rel))
     return loaded
 
 
@@ -139,7 +139,7 @@ class Withdrawal:
 def withdraw(root: Path, record_id: str, reason: str, on: date | None, today: date) -> Withdrawal:
     """Mark the record 已退出 on `on` for `reason`; with 撤回个人信息同意, delete it and retire its 编号.
 
-    Raises NoSuchRecord, SettingsInvalid, KeyNeeded, RecordHasErrors (the
+    Raises NoSuchRecord, SettingsInvalid, KeysCannotOpen, RecordHasErrors (the
     record, or the withdrawal, breaks a rule: nothing written),
     AlreadyWithdrawn, and ValueError for an unknown reason or a missing date.
     """
@@ -186,7 +186,7 @@ def next_record_id(root: Path, unit: str) -> str:
 def transfer(root: Path, record_id: str, to_unit: str, today: date) -> Transfer:
     """Move the record to `to_unit` under its next free 编号, with 原编号; the person's fields stay as they are.
 
-    Raises NoSuchRecord, UnknownUnit, SettingsInvalid, KeyNeeded, SameUnit,
+    Raises NoSuchRecord, UnknownUnit, SettingsInvalid, KeysCannotOpen, SameUnit,
     AlreadyWithdrawn, RecordHasErrors, and QuotaFull (the receiving unit has no
     free place).
     """
