@@ -146,3 +146,25 @@ def test_a_trusted_file_signature_still_sees_an_edit_that_keeps_size_and_mtime(
     edit(root, "data/volunteers/taiyuan/taiyuan-00001.yaml", "13812345678", "12812345678", keep_stat=True)
     second = validate(root).sorted()
     assert second != first and second == validate(root, use_cache=False).sorted()
+
+
+def test_an_unchanged_tree_runs_no_repository_rule_and_a_change_runs_them_again(root: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository rules' results are kept beside the index; they are reused only over the same index."""
+    from pingan.reader import Repository
+    from pingan.reader import repository as reader_repository
+
+    def judged() -> tuple[list[tuple[str, str]], dict[str, int]]:
+        with Repository(root).verdicts() as verdicts:
+            return sorted((p.code, p.file) for p in verdicts.problems), verdicts.tally()
+
+    first = judged()
+    calls: list[int] = []
+    real = reader_repository.check_repository
+    monkeypatch.setattr(reader_repository, "check_repository", lambda *a: calls.append(1) or real(*a))
+    assert judged() == first and calls == []
+    (root / "data/volunteers/taiyuan/taiyuan-00002.yaml").unlink()
+    again = judged()
+    assert calls == [1] and again != first
+    assert judged() == again and calls == [1]
+    assert (root / cache.CACHE_DIR / cache.SUMMARY_FILE).is_file()

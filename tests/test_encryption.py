@@ -206,8 +206,10 @@ def test_the_cache_holds_nothing_in_clear(sealed: tuple[Path, KeySet]) -> None:
     repo = Repository(root, keyring=_keyring(keys.ci))
     with repo.verdicts() as verdicts:
         assert verdicts.tally()["计入"] == 2
-    cached = b"".join(path.read_bytes() for path in (root / ".cache").rglob("*") if path.is_file())
-    assert cached.startswith(b"age-encryption.org/v1")
+    files = sorted(path for path in (root / ".cache").rglob("*") if path.is_file())
+    assert [path.name for path in files] == ["validate.txt", "verdicts.json"]  # the index, and the rules' results
+    assert all(path.read_bytes().startswith(b"age-encryption.org/v1") for path in files)
+    cached = b"".join(path.read_bytes() for path in files)
     assert ID_A.encode() not in cached and "王丽".encode() not in cached and b"taiyuan" not in cached
     with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # a warm run opens it
         assert again.tally()["计入"] == 2

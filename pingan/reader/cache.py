@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import stat
@@ -39,6 +40,8 @@ from ..loader import Loaded
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
+#: The repository rules' results over an index, kept beside it: an unchanged tree needs no rule run at all.
+SUMMARY_FILE = "verdicts.json"
 FORMAT = 6
 #: A file changed this close to the moment it is read could change again within the same time
 #: stamp; its signature is not trusted (git's "racily clean" entries).
@@ -191,10 +194,11 @@ def _header(key: str) -> str:
 def _open_sealed(path: Path, keyring: Keyring) -> TextIO | None:
     """An encrypted index, decrypted into memory (never onto the disk); None when these keys cannot open it."""
     try:
-        text = pyrage.decrypt(path.read_bytes(), list(keyring.identities.values())).decode("utf-8")
-    except (OSError, pyrage.DecryptError, UnicodeDecodeError):
+        plain = pyrage.decrypt(path.read_bytes(), list(keyring.identities.values()))
+    except (OSError, pyrage.DecryptError):
         return None
-    return io.StringIO(text, newline="\n")
+    # Decoded as it is read, as a file is (decoding the 10 MB at once and copying it would double the cost).
+    return io.TextIOWrapper(io.BytesIO(plain), encoding="utf-8", newline="\n")
 
 
 @contextmanager
@@ -251,6 +255,38 @@ def keep(at: CacheAt, index: TextIO) -> None:
         _replace(at.container, path, lambda out: out.write(sealed), binary=True)
         return
     _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
+
+
+def index_stamp(at: CacheAt) -> str:
+    """The kept index's file signature ("" without one): every write replaces the file, so it names the content."""
+    path = _cache_file(at)
+    return current_signature(str(path)) if path is not None else ""
+
+
+def stored_summary(at: CacheAt, key: str) -> Any:
+    """What keep_summary kept under `key` (the run key and the index it was made from), else None."""
+    path = None if at.folder is None else at.folder / SUMMARY_FILE
+    if path is None or path.is_symlink() or not path.is_file():
+        return None
+    try:
+        raw = path.read_bytes()
+        if at.sealed_for is not None:
+            raw = pyrage.decrypt(raw, list(at.sealed_for.identities.values()))
+        found = json.loads(raw)
+    except (OSError, ValueError, pyrage.DecryptError):
+        return None
+    return found.get("value") if isinstance(found, dict) and found.get("key") == key else None
+
+
+def keep_summary(at: CacheAt, key: str, value: Any) -> None:
+    """Keep `value` (plain JSON data) under `key`, encrypted like the index in an encrypted repository."""
+    path = None if at.folder is None else at.folder / SUMMARY_FILE
+    if path is None or path.is_symlink():
+        return
+    raw = json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if at.sealed_for is not None:
+        raw = pyrage.encrypt(raw, [pyrage.x25519.Recipient.from_str(r) for r in sorted(at.sealed_for.recipients)])
+    _replace(at.container, path, lambda out: out.write(raw), binary=True)
 
 
 def _made_inside(root: Path, folder: Path) -> bool:

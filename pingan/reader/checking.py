@@ -200,7 +200,7 @@ def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str
         start = stored.tell() if stored else 0
         comparison = compare(root, rels, stored or ())
         if stored and comparison.unchanged:
-            yield index.Index(stored, start, len(rels))  # nothing changed: the stored index is this run's
+            yield index.Index(stored, start, len(rels), key=key, kept=True)  # nothing changed: the stored index is this run's
             return
         if stored:
             stored.seek(start)
@@ -211,4 +211,4 @@ def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str
             scratch.writelines(heapq.merge(_kept(stored or (), comparison), checked))
             if use_cache:
                 cache.keep(at, scratch)
-            yield index.Index(scratch, start_new, len(rels))
+            yield index.Index(scratch, start_new, len(rels), key=key)

@@ -104,7 +104,9 @@ class Index:
     under way would move the other's position).
     """
 
-    def __init__(self, handle: TextIO, start: int, count: int) -> None:
+    def __init__(self, handle: TextIO, start: int, count: int, *, key: str = "", kept: bool = False) -> None:
+        #: The run key the lines were made under, and whether they are the kept index as it stood (nothing checked).
+        self.key, self.unchanged = key, kept
         self._handle = handle
         self._start = start
         self._kept: list[Entry] | None = None if count > KEPT_UP_TO else []

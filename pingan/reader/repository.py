@@ -22,6 +22,7 @@ folder) is not a record at all: it is a placement problem and nobody counts it.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -130,6 +131,8 @@ class Verdicts:
     index: Index | None
     errors: frozenset[str] = frozenset()
     duplicates: frozenset[str] = frozenset()
+    #: The tally, when it was kept with the index (an unchanged tree: no line is read for it).
+    tallied: dict[str, int] | None = None
 
     def status(self, entry: Entry) -> str:
         """The status of one record under the policy in this module's docstring."""
@@ -158,8 +161,20 @@ class Verdicts:
 
         Counted from the entries the repository rules already read (no record's facts decoded again).
         """
+        if self.tallied is not None:
+            return dict(self.tallied)
         found = Counter(map(self.status, self.index)) if self.index is not None else Counter()
         return {status: found.get(status, 0) for status in STATUSES if status in TALLIED or found.get(status)}
+
+
+def _statuses(problems: list[Problem]) -> tuple[frozenset[str], frozenset[str]]:
+    """(files with an error, files whose only errors say their ID number is registered twice)."""
+    errors: set[str] = set()
+    duplicates: set[str] = set()
+    for problem in problems:
+        if problem.level == ERROR:
+            (duplicates if problem.code == DUPLICATE_ID else errors).update(problem.files)
+    return frozenset(errors), frozenset(duplicates - errors)
 
 
 @dataclass
@@ -242,18 +257,30 @@ class Repository:
         use_cache = use_cache and at is not None and (self.cache_dir is not None or self.tree_cache_trusted)
         with record_index(self.root, self.paths, ctx, self.settings.digest, at or cache.cache_at(self.root),
                           use_cache=use_cache, jobs=jobs, keyring=self.keyring) as records:
-            problems += records.problems()
-            problems += check_repository(records, RepoContext(ctx.units, ctx.province, recent, complete))
-            locked = sum(1 for entry in records if entry.locked)
-            if locked:
-                problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked,
-                                               variant=None if self.keyring else "no_keys"))
-            errors: set[str] = set()
-            duplicates: set[str] = set()
-            for problem in problems:
-                if problem.level == ERROR:
-                    (duplicates if problem.code == DUPLICATE_ID else errors).update(problem.files)
-            yield Verdicts(problems, records, frozenset(errors), frozenset(duplicates - errors))
+            # The repository rules over an unchanged index give what they gave last time: kept beside the index.
+            summary_key = json.dumps([records.key, cache.index_stamp(at), sorted(recent), complete]) \
+                if at is not None and use_cache else ""
+            found = cache.stored_summary(at, summary_key) if at is not None and summary_key and records.unchanged \
+                else None
+            if found is None:
+                found = self._judged(records, RepoContext(ctx.units, ctx.province, recent, complete))
+                if at is not None and summary_key:
+                    cache.keep_summary(at, summary_key, found)
+            rows, tally = found
+            problems += [Problem(file, line, col, code, level, field_, message, involves=frozenset(involves))
+                         for file, line, col, code, level, field_, message, involves in rows]
+            yield Verdicts(problems, records, *_statuses(problems), tallied=tally)
+
+    def _judged(self, records: Index, repo_ctx: RepoContext) -> tuple[list[list[Any]], dict[str, int]]:
+        """The records' own problems and the repository rules' (as JSON rows), and the tally of statuses."""
+        problems = [*records.problems(), *check_repository(records, repo_ctx)]
+        locked = sum(1 for entry in records if entry.locked)
+        if locked:
+            problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked,
+                                           variant=None if self.keyring else "no_keys"))
+        rows = [[p.file, p.line, p.col, p.code, p.level, p.field, p.message, sorted(p.involves)] for p in problems]
+        return rows, Verdicts(problems, records, *_statuses(problems)).tally()
+
 
     def load(self, rel: str) -> Loaded:
         """A record file as loaded, judged or not (leak checks look at every record, even broken ones)."""
