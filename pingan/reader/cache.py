@@ -127,16 +127,21 @@ def _package_source() -> bytes:
     return hasher.digest()
 
 
-def _library_versions() -> str:
-    import phonenumbers
-    import pydantic
-    import pydantic_core
-    import stdnum
-    import yaml
+#: The libraries whose behaviour a record's result depends on (validation, parsing, ID numbers, phones).
+_LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-stdnum", "phonenumbers")
 
-    return ";".join(f"{module.__name__}={version}" for module, version in (
-        (pydantic, pydantic.VERSION), (pydantic_core, pydantic_core.__version__), (yaml, yaml.__version__),
-        (stdnum, stdnum.__version__), (phonenumbers, phonenumbers.__version__)))
+
+def _library_versions() -> str:
+    """Their installed versions, read from the package metadata (a warm run need not import phonenumbers)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # pragma: no cover - every one is a requirement
+            return "?"
+
+    return ";".join(f"{name}={installed(name)}" for name in _LIBRARIES)
 
 
 def run_key(settings_digest: str, today: date, recipients: frozenset[str] = frozenset()) -> str:
