@@ -258,29 +258,28 @@ class Repository:
         with record_index(self.root, self.paths, ctx, self.settings.digest, at or cache.cache_at(self.root),
                           use_cache=use_cache, jobs=jobs, keyring=self.keyring) as records:
             # The repository rules over an unchanged index give what they gave last time: kept beside the index.
-            summary_key = json.dumps([records.key, cache.index_stamp(at), sorted(recent), complete]) \
-                if at is not None and use_cache else ""
-            found = cache.stored_summary(at, summary_key) if at is not None and summary_key and records.unchanged \
-                else None
-            if found is None:
+            key = json.dumps([records.key, cache.index_stamp(at), sorted(recent), complete]) \
+                if at is not None and use_cache else None
+            kept = cache.stored_summary(at, key) if at is not None and key and records.unchanged else None
+            if kept is not None:
+                found = [Problem(file, line, col, code, level, field_, message, involves=frozenset(involves))
+                         for file, line, col, code, level, field_, message, involves in kept[0]], kept[1]
+            else:
                 found = self._judged(records, RepoContext(ctx.units, ctx.province, recent, complete))
-                if at is not None and summary_key:
-                    cache.keep_summary(at, summary_key, found)
-            rows, tally = found
-            problems += [Problem(file, line, col, code, level, field_, message, involves=frozenset(involves))
-                         for file, line, col, code, level, field_, message, involves in rows]
-            yield Verdicts(problems, records, *_statuses(problems), tallied=tally)
+                if at is not None and key:
+                    cache.keep_summary(at, key, ([[p.file, p.line, p.col, p.code, p.level, p.field, p.message,
+                                                   sorted(p.involves)] for p in found[0]], found[1]))
+            problems += found[0]
+            yield Verdicts(problems, records, *_statuses(problems), tallied=found[1])
 
-    def _judged(self, records: Index, repo_ctx: RepoContext) -> tuple[list[list[Any]], dict[str, int]]:
-        """The records' own problems and the repository rules' (as JSON rows), and the tally of statuses."""
+    def _judged(self, records: Index, repo_ctx: RepoContext) -> tuple[list[Problem], dict[str, int]]:
+        """The records' own problems and the repository rules', and the tally of statuses."""
         problems = [*records.problems(), *check_repository(records, repo_ctx)]
         locked = sum(1 for entry in records if entry.locked)
         if locked:
             problems.append(catalogue.make("ENC015", settings.VOLUNTEERS_DIR, None, count=locked,
                                            variant=None if self.keyring else "no_keys"))
-        rows = [[p.file, p.line, p.col, p.code, p.level, p.field, p.message, sorted(p.involves)] for p in problems]
-        return rows, Verdicts(problems, records, *_statuses(problems)).tally()
-
+        return problems, Verdicts(problems, records, *_statuses(problems)).tally()
 
     def load(self, rel: str) -> Loaded:
         """A record file as loaded, judged or not (leak checks look at every record, even broken ones)."""
