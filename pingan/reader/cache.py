@@ -173,6 +173,16 @@ class CacheAt:
     #: In an encrypted repository the index holds what the keys opened, so it is kept encrypted for them.
     sealed_for: Keyring | None = None
 
+    def seal(self, raw: bytes) -> bytes:
+        """A cache file's bytes as kept: an age file for the keys held here when `sealed_for`, else as they are."""
+        if self.sealed_for is None:
+            return raw
+        return pyrage.encrypt(raw, [pyrage.x25519.Recipient.from_str(r) for r in sorted(self.sealed_for.recipients)])
+
+    def unseal(self, raw: bytes) -> bytes:
+        """The bytes `seal` kept (decrypted in memory, never onto the disk); raises pyrage.DecryptError."""
+        return raw if self.sealed_for is None else pyrage.decrypt(raw, list(self.sealed_for.identities.values()))
+
 
 def cache_at(root: Path, cache_dir: Path | None = None) -> CacheAt:
     """The cache's place: `cache_dir` when given (CI keeps caches outside the work tree, so no change under
@@ -187,8 +197,8 @@ def cache_at(root: Path, cache_dir: Path | None = None) -> CacheAt:
     return CacheAt(root, folder)
 
 
-def _cache_file(at: CacheAt) -> Path | None:
-    path = None if at.folder is None else at.folder / CACHE_FILE
+def _cache_file(at: CacheAt, name: str = CACHE_FILE) -> Path | None:
+    path = None if at.folder is None else at.folder / name
     return None if path is None or path.is_symlink() else path
 
 
@@ -196,10 +206,10 @@ def _header(key: str) -> str:
     return f"pingan-validate-cache {FORMAT} {key}\n"
 
 
-def _open_sealed(path: Path, keyring: Keyring) -> TextIO | None:
+def _open_sealed(path: Path, at: CacheAt) -> TextIO | None:
     """An encrypted index, decrypted into memory (never onto the disk); None when these keys cannot open it."""
     try:
-        plain = pyrage.decrypt(path.read_bytes(), list(keyring.identities.values()))
+        plain = at.unseal(path.read_bytes())
     except (OSError, pyrage.DecryptError):
         return None
     # Decoded as it is read, as a file is (decoding the 10 MB at once and copying it would double the cost).
@@ -214,7 +224,7 @@ def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
         if path is None or not path.is_file():
             handle = None
         elif at.sealed_for is not None:
-            handle = _open_sealed(path, at.sealed_for)
+            handle = _open_sealed(path, at)
         else:
             handle = open(path, encoding="utf-8", newline="\n")
     except OSError:
@@ -255,8 +265,7 @@ def keep(at: CacheAt, index: TextIO) -> None:
     index.flush()
     index.seek(0)
     if at.sealed_for is not None:
-        recipients = [pyrage.x25519.Recipient.from_str(r) for r in sorted(at.sealed_for.recipients)]
-        sealed = pyrage.encrypt(index.read().encode("utf-8"), recipients)
+        sealed = at.seal(index.read().encode("utf-8"))
         _replace(at.container, path, lambda out: out.write(sealed), binary=True)
         return
     _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
@@ -270,14 +279,11 @@ def index_stamp(at: CacheAt) -> str:
 
 def stored_summary(at: CacheAt, key: str) -> Any:
     """What keep_summary kept under `key` (the run key and the index it was made from), else None."""
-    path = None if at.folder is None else at.folder / SUMMARY_FILE
-    if path is None or path.is_symlink() or not path.is_file():
+    path = _cache_file(at, SUMMARY_FILE)
+    if path is None or not path.is_file():
         return None
     try:
-        raw = path.read_bytes()
-        if at.sealed_for is not None:
-            raw = pyrage.decrypt(raw, list(at.sealed_for.identities.values()))
-        found = json.loads(raw)
+        found = json.loads(at.unseal(path.read_bytes()))
     except (OSError, ValueError, pyrage.DecryptError):
         return None
     return found.get("value") if isinstance(found, dict) and found.get("key") == key else None
@@ -285,12 +291,10 @@ def stored_summary(at: CacheAt, key: str) -> Any:
 
 def keep_summary(at: CacheAt, key: str, value: Any) -> None:
     """Keep `value` (plain JSON data) under `key`, encrypted like the index in an encrypted repository."""
-    path = None if at.folder is None else at.folder / SUMMARY_FILE
-    if path is None or path.is_symlink():
+    path = _cache_file(at, SUMMARY_FILE)
+    if path is None:
         return
-    raw = json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if at.sealed_for is not None:
-        raw = pyrage.encrypt(raw, [pyrage.x25519.Recipient.from_str(r) for r in sorted(at.sealed_for.recipients)])
+    raw = at.seal(json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     _replace(at.container, path, lambda out: out.write(raw), binary=True)
 
 
