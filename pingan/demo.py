@@ -14,19 +14,17 @@ then gives the same people, but new keys and ciphertexts each time.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import random
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from . import codelists as cl
 from . import fields as f
-from . import gitio, idcard, settings
+from . import forked, gitio, idcard, settings
 from .agekeys import CI, IDENTITY_SUFFIX, OFFICE, Keyring, new_identity
 from .dates import anniversary
 from .errors import PinganError
@@ -265,8 +263,6 @@ def _drawn(rng: random.Random, units: dict[str, Unit], shares: dict[str, int],
 KEYS_FOLDER = ".demo-keys"
 #: The office's second key: the one a real office keeps offline, as a backup.
 OFFICE_BACKUP = f"{OFFICE}-backup"
-#: Records handed to a worker at a time when encrypting.
-SEAL_BATCH = 200
 
 
 def _login(unit: str) -> str:
@@ -299,34 +295,15 @@ def _make_keys(out: Path, units: Iterable[str]) -> None:
     (public / f"{CI}.txt").write_text(key(CI, "CI"), encoding="utf-8")
 
 
-#: The repository whose writer a worker uses (set in each forked worker; here when nothing can fork).
-_writer: Repository | None = None
-
-
-def _use_writer(repo: Repository) -> None:
-    global _writer
-    _writer = repo
-
-
-def _write_batch(batch: list[tuple[str, dict[str, Any]]]) -> list[Path]:
-    assert _writer is not None
-    for rel, record in batch:
-        _writer.write_record(rel, record)
-    return [_writer.root / rel for rel, _ in batch]
-
-
 def _written_in_parallel(repo: Repository, records: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[Path]:
     """Write encrypted records in forked workers: a record costs about 1 ms (its data key wrapped for four
     readers), 30 s for 30,000 on one core. Records are drawn here, in order, so the seed still decides them."""
-    batches = iter(lambda: list(islice(records, SEAL_BATCH)), [])
-    if "fork" not in multiprocessing.get_all_start_methods():
-        _use_writer(repo)
-        for batch in batches:
-            yield from _write_batch(batch)
-        return
-    with multiprocessing.get_context("fork").Pool(JOBS, _use_writer, (repo,)) as pool:
-        for written in pool.imap(_write_batch, batches):
-            yield from written
+    def write(batch: list[tuple[str, dict[str, Any]]]) -> list[Path]:
+        for rel, record in batch:
+            repo.write_record(rel, record)
+        return [repo.root / rel for rel, _ in batch]
+
+    return forked.in_batches(write, records, JOBS)
 
 
 def _scaled(text: str, key: str, factor: int) -> str:

@@ -17,13 +17,12 @@ processes (wrapping each data key for four or five keys costs most).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import gitio, settings
+from . import forked, gitio, settings
 from .agekeys import KEYS_DIR, Keyring
 from .errors import NoHistory, NotEncrypted, PinganError
 from .keysync import write_sops_config
@@ -35,8 +34,6 @@ from .settings import IMPORTS_DIR, IMPORTS_KEPT
 
 #: Folders whose files may hold personal data: only records (encrypted) and IMPORTS_KEPT files leave them.
 GUARDED = (f"{settings.VOLUNTEERS_DIR}/", f"{IMPORTS_DIR}/", f"{CACHE_DIR.split('/')[0]}/")
-#: Records per task handed to a worker process, and fewer than this are encrypted by this process alone.
-BATCH, PARALLEL_FROM = 200, 400
 
 
 class UncommittedChanges(PinganError):
@@ -107,41 +104,24 @@ def _check_new(old: Path, new: Path) -> None:
         raise TargetNotEmpty(str(new))
 
 
-#: What forked workers inherit: the repositories read from and written to.
-_SHARED: tuple[Repository, Repository] | None = None
-
-
-def _encrypt_batch(rels: list[str]) -> list[Problem]:
-    """Encrypt a batch of records from OLD into NEW; the problems of those that cannot be written whole."""
-    if _SHARED is None:  # pragma: no cover - set before any batch runs
-        raise RuntimeError("no repositories to encrypt between")
-    old, new = _SHARED
-    problems: list[Problem] = []
-    for rel in rels:
-        loaded = old.load(rel)
-        stopped = blockers(loaded)
-        if stopped:
-            problems += stopped
-        elif loaded.seal is not None:  # already encrypted: kept as it is (keys sync fixes its recipients)
-            (new.root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (new.root / rel).write_bytes(loaded.raw or b"")
-        elif loaded.data is not None:
-            new.write_record(rel, loaded.data)
-    return problems
-
-
 def _encrypt_records(old: Repository, new: Repository, jobs: int) -> list[Problem]:
-    global _SHARED
-    rels = old.paths
-    batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
-    _SHARED = (old, new)
-    try:
-        if jobs <= 1 or len(rels) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-            return [p for batch in batches for p in _encrypt_batch(batch)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [p for found in pool.imap_unordered(_encrypt_batch, batches) for p in found]
-    finally:
-        _SHARED = None
+    """Encrypt every record of OLD into NEW (forked workers share the batches); the problems of those that cannot
+    be written whole."""
+    def encrypt(rels: list[str]) -> list[Problem]:
+        problems: list[Problem] = []
+        for rel in rels:
+            loaded = old.load(rel)
+            stopped = blockers(loaded)
+            if stopped:
+                problems += stopped
+            elif loaded.seal is not None:  # already encrypted: kept as it is (keys sync fixes its recipients)
+                (new.root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (new.root / rel).write_bytes(loaded.raw or b"")
+            elif loaded.data is not None:
+                new.write_record(rel, loaded.data)
+        return problems
+
+    return list(forked.in_batches(encrypt, old.paths, jobs))
 
 
 def _copy(old: Path, new: Path, rel: str) -> None:
