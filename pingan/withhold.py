@@ -17,17 +17,14 @@ from collections.abc import Iterable
 from . import catalogue, settings
 from .fields import CLEAR_KEYS
 from .problems import ERROR, Problem
+from .reader import unit_of
 
 _CLEAR = frozenset(CLEAR_KEYS)
 _DUPLICATES = ("DUP001", "DUP002")
 
 
-def _unit(rel: str) -> str:
-    return rel.split("/")[-2] if rel.count("/") >= 1 else ""
-
-
 def _across_units(problem: Problem) -> bool:
-    return problem.code in _DUPLICATES and len({_unit(rel) for rel in problem.files}) > 1
+    return problem.code in _DUPLICATES and len({unit_of(rel) for rel in problem.files}) > 1
 
 
 def _clear(problem: Problem) -> bool:
