@@ -6,6 +6,7 @@ alias; renaming a key in the model renames it everywhere.
 from __future__ import annotations
 
 from .model import DATE_KEYS, TEXT_KEYS, Volunteer
+from .problems import Problem
 
 
 def _key(attribute: str) -> str:
@@ -51,4 +52,11 @@ PREVIOUS_ID = _key("previous_id")
 #: never anything about the person. Every other value is encrypted for the unit, the office and CI.
 CLEAR_KEYS = (RECORD_ID, UNIT, REGISTERED, STATUS, WITHDRAWN_ON, PREVIOUS_ID)
 
-__all__ = [name for name in dir() if name.isupper()] + ["DATE_KEYS", "TEXT_KEYS"]
+
+def keyless(problem: Problem) -> bool:
+    """A problem about a clear field, a whole file, or the encryption itself: it can be found without the key, and
+    its message reveals nothing encrypted (what a locked record reports, and what CI prints in full)."""
+    return problem.code.startswith("ENC") or problem.field is None or problem.key in CLEAR_KEYS
+
+
+__all__ = [name for name in dir() if name.isupper()] + ["DATE_KEYS", "TEXT_KEYS", "keyless"]

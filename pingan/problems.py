@@ -27,6 +27,11 @@ class Problem:
     involves: frozenset[str] = dataclasses.field(default=frozenset(), compare=False, repr=False)
 
     @property
+    def key(self) -> str:
+        """The record key the problem is about ("服务时间" for "服务时间[2]"); "" for a whole file."""
+        return (self.field or "").split("[")[0].split(".")[0]
+
+    @property
     def files(self) -> frozenset[str]:
         return self.involves or frozenset((self.file,))
 

@@ -15,22 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import catalogue, settings
-from .fields import CLEAR_KEYS
+from .fields import keyless
 from .problems import ERROR, Problem
 from .reader import unit_of
 
-_CLEAR = frozenset(CLEAR_KEYS)
 _DUPLICATES = ("DUP001", "DUP002")
 
 
 def _across_units(problem: Problem) -> bool:
     return problem.code in _DUPLICATES and len({unit_of(rel) for rel in problem.files}) > 1
-
-
-def _clear(problem: Problem) -> bool:
-    """About a clear field, a placement or an encryption fault: its message reveals nothing encrypted."""
-    top = (problem.field or "").split("[")[0].split(".")[0]
-    return problem.field is None or top in _CLEAR or problem.code.startswith("ENC")
 
 
 def withheld(problems: Iterable[Problem], named: frozenset[str] = frozenset()) -> list[Problem]:
@@ -44,7 +37,7 @@ def withheld(problems: Iterable[Problem], named: frozenset[str] = frozenset()) -
     for problem in problems:
         if _across_units(problem) and problem.file not in named:
             across[problem.code, problem.level] = across.get((problem.code, problem.level), 0) + 1
-        elif _clear(problem):
+        elif keyless(problem):
             kept.append(problem)
         else:
             kept.append(catalogue.make("ENC016", problem.file, problem.field, problem.line, problem.col, problem.level,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cache
 
-from ..fields import CLEAR_KEYS
+from ..fields import CLEAR_KEYS, keyless
 from ..loader import Loaded
 from ..model import Volunteer
 from ..problems import ERROR, Problem
@@ -30,36 +30,28 @@ def blocks(problem: Problem) -> bool:
     return problem.level == ERROR and problem.field is not None
 
 
-def top_key(problem: Problem) -> str:
-    return (problem.field or "").split("[")[0].split(".")[0]
-
-
 def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | None]:
     """All problems of one loaded record, and its normalised data (None when unreadable)."""
     problems = list(loaded.problems)
     if loaded.data is None:
         return problems, None
-    rec = RecordView(loaded, dict(loaded.data), {top_key(p) for p in problems if blocks(p)})
+    rec = RecordView(loaded, dict(loaded.data), {p.key for p in problems if blocks(p)})
     locked = loaded.seal is not None and not loaded.seal.opened
     if locked:  # the encrypted fields are not here: no rule is to read (or miss) them
         rec.reported |= _SEALED_KEYS
     for rule in record_rules():
         for problem in rule(rec, ctx):
-            if locked and not _keyless(problem):
+            if locked and not keyless(problem):
                 continue  # about a field this run cannot read (its absence is no fault of the file)
             problems.append(problem)
             if blocks(problem):
-                rec.reported.add(top_key(problem))
+                rec.reported.add(problem.key)
     return problems, rec.data
 
 
 #: The record keys that are encrypted in an encrypted repository.
 _SEALED_KEYS = frozenset(f.alias for f in Volunteer.model_fields.values() if f.alias) - frozenset(CLEAR_KEYS)
 
-
-def _keyless(problem: Problem) -> bool:
-    """A problem of a locked record that holds without the key: encryption, placement, or a clear field."""
-    return problem.code.startswith("ENC") or problem.field is None or top_key(problem) in CLEAR_KEYS
 
 
 __all__ = ["Context", "RecordView", "check_record", "record_rules"]
