@@ -17,7 +17,7 @@ import math
 import os
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -230,10 +230,9 @@ def generate(source: Path, out: Path, count: int, seed: int, registered_until: d
     (out / settings.PROVINCE_FILE).write_text(_scaled(province_text, "总名额", factor), encoding="utf-8")
     for code in units:
         text = _scaled((source / settings.UNITS_DIR / f"{code}.yaml").read_text(encoding="utf-8"), "名额", factor)
-        (out / settings.UNITS_DIR / f"{code}.yaml").write_text(
-            _maintained_by(text, _login(code)) if encrypt else text, encoding="utf-8")
+        (out / settings.UNITS_DIR / f"{code}.yaml").write_text(text, encoding="utf-8")
     if encrypt:
-        _make_keys(out, list(units))
+        add_keys(out)
     repo = Repository(out, keyring=Keyring())
     records = _drawn(random.Random(seed), units, shares, registered_until)
     if repo.encrypted:
@@ -277,8 +276,14 @@ def _maintained_by(unit_text: str, login: str) -> str:
     return text if found else unit_text.rstrip("\n") + "\n" + listed + "\n"
 
 
-def _make_keys(out: Path, units: Iterable[str]) -> None:
-    """A secret key for each unit, the office (two) and CI in out/.demo-keys/, their public keys under keys/."""
+def add_keys(out: Path) -> None:
+    """Make the repository at `out` an encrypted one's settings: each unit's demo maintainer made its 维护者, a secret
+    key for each unit, the office (two) and CI in out/.demo-keys/, and their public keys under keys/. Its records
+    are left as they are (the demo writes them encrypted; a benchmark migrates them with encrypt-all)."""
+    units = sorted(path.stem for path in (out / settings.UNITS_DIR).glob("*.yaml"))
+    for code in units:
+        unit_file = out / settings.UNITS_DIR / f"{code}.yaml"
+        unit_file.write_text(_maintained_by(unit_file.read_text(encoding="utf-8"), _login(code)), encoding="utf-8")
     secret = out / KEYS_FOLDER
     secret.mkdir()
     (secret / ".gitignore").write_text("# 演示用的私钥：绝不提交\n*\n", encoding="utf-8")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import sys
@@ -38,24 +37,6 @@ KB = 1024
 #: Every timing is the median of this many runs: the machines are shared and noisy, and a ratio of two
 #: single runs moved by a third between two runs of this script.
 RUNS = 3
-
-
-def add_keys(root: Path, secrets: Path) -> None:
-    """Public keys under root/keys/ (a maintainer "<unit>-keeper" per unit, two office keys, CI); secrets beside."""
-    from pingan import settings
-    from pingan.agekeys import new_identity
-
-    keys = root / settings.KEYS_DIR
-    keys.mkdir()
-    for unit_file in sorted((root / settings.UNITS_DIR).glob("*.yaml")):
-        login = f"{unit_file.stem}-keeper"
-        text = unit_file.read_text(encoding="utf-8")
-        unit_file.write_text(re.sub(r"维护者: \[\]", f"维护者:\n  - {login}", text), encoding="utf-8")
-        (keys / f"{unit_file.stem}.txt").write_text(f"{new_identity(secrets / f'{unit_file.stem}.agekey')} # {login}\n",
-                                                     encoding="utf-8")
-    office = [new_identity(secrets / f"office-{n}.agekey") for n in "ab"]
-    (keys / "office.txt").write_text("".join(f"{r} # 办公室\n" for r in office), encoding="utf-8")
-    (keys / "ci.txt").write_text(f"{new_identity(secrets / 'ci.agekey')} # CI\n", encoding="utf-8")
 
 
 def validate_seconds(root: Path, key: Path | None, cold: bool, repeat: int = 1) -> float:
@@ -83,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=SCRIPTS.parent / "build/bench-encryption")
     args = parser.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
-    old, new, secrets = args.work / "old", args.work / "new", args.work / "secrets"
-    secrets.mkdir(parents=True)
+    old, new = args.work / "old", args.work / "new"
+    secrets = old / demo.KEYS_FOLDER  # the demo's keys: one per unit's maintainer, two for the office, CI's
     for _ in demo.generate(SCRIPTS.parent, old, args.count, seed=0):
         pass
     demo.commit(old)
@@ -95,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"parse baseline (CSafeLoader, 1 process):  {parse:6.2f} s")
     print(f"plaintext validate, cold:                 {plain_cold:6.2f} s")
 
-    add_keys(old, secrets)
+    demo.add_keys(old)
     demo.commit(old)
     start = time.perf_counter()
     encrypt_all(old, new)
@@ -110,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     average = sum(path.stat().st_size for path in files) / len(files)
     before = unit_sizes(new, UNIT)
     unit_file = new / f"data/units/{UNIT}.yaml"
-    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace(f"  - {UNIT}-keeper", f"  - {UNIT}-keeper\n  - second"),
+    unit_file.write_text(unit_file.read_text(encoding="utf-8").replace(f"  - {UNIT}-demo", f"  - {UNIT}-demo\n  - second"),
                          encoding="utf-8")
     with (new / f"keys/{UNIT}.txt").open("a", encoding="utf-8") as out:
         out.write(f"{new_identity(secrets / 'second.agekey')} # second\n")
-    env = {**os.environ, "PINGAN_AGE_KEY_FILE": str(secrets / "office-a.agekey")}
+    env = {**os.environ, "PINGAN_AGE_KEY_FILE": str(secrets / "office.agekey")}
     measure([PINGAN, "keys", "sync", "--root", str(new)], new, env)
     after = unit_sizes(new, UNIT)
     extra = (sum(after) - sum(before)) / len(before)
