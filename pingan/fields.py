@@ -51,12 +51,15 @@ PREVIOUS_ID = _key("previous_id")
 #: What stays readable in an encrypted record (issue 15): where it stands and how it counts against quotas,
 #: never anything about the person. Every other value is encrypted for the unit, the office and CI.
 CLEAR_KEYS = (RECORD_ID, UNIT, REGISTERED, STATUS, WITHDRAWN_ON, PREVIOUS_ID)
+#: The record keys whose values are encrypted there.
+SEALED_KEYS = frozenset(f.alias for f in Volunteer.model_fields.values() if f.alias) - frozenset(CLEAR_KEYS)
 
 
 def keyless(problem: Problem) -> bool:
-    """A problem about a clear field, a whole file, or the encryption itself: it can be found without the key, and
-    its message reveals nothing encrypted (what a locked record reports, and what CI prints in full)."""
-    return problem.code.startswith("ENC") or problem.field is None or problem.key in CLEAR_KEYS
+    """A problem about anything but an encrypted value (a clear field, a key the record may not have, a whole
+    file) or about the encryption itself: it can be found without the key, and its message reveals nothing
+    encrypted (what a locked record reports, and what CI prints in full)."""
+    return problem.code.startswith("ENC") or problem.key not in SEALED_KEYS
 
 
 __all__ = [name for name in dir() if name.isupper()] + ["DATE_KEYS", "TEXT_KEYS", "keyless"]

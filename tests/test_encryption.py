@@ -334,3 +334,20 @@ def test_forms_and_templates_are_made_only_from_records_a_key_opens(sealed: tupl
                      "--out", str(tmp_path / "t.xlsx")]) == 3
     assert "打不开" in capsys.readouterr().err and not (tmp_path / "f.xlsx").exists()
     assert cli.main(["form", "taiyuan-00001", "--root", str(root), "--out", str(tmp_path / "own.xlsx")]) == 0
+
+
+def test_personal_data_where_no_value_is_expected_is_found_without_a_key(sealed: tuple[Path, KeySet]) -> None:
+    """The insider's forms of clear text in an encrypted record: a key named by a person (its value left empty,
+    so nothing looks unencrypted), a clear field that is not what it says, a comment. Each is found by anyone,
+    with no key, and CI prints nothing it had to decrypt to say so."""
+    root, keys = sealed
+    path = root / TAIYUAN
+    text = path.read_text(encoding="utf-8").replace(
+        "登记日期:", '"王小明 13812345678": ""\n原编号: "王小明"\n登记日期:', 1) + "# 王小明\n"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    found = {(code, line) for code, file, line in _problems(root) if file == TAIYUAN}
+    assert {("REC002", lines.index('"王小明 13812345678": ""') + 1), ("LIF006", lines.index('原编号: "王小明"') + 1),
+            ("ENC008", len(lines))} <= found
+    assert ("REC002", lines.index('"王小明 13812345678": ""') + 1) in \
+        {(code, line) for code, file, line in _problems(root, keys.ci) if file == TAIYUAN}

@@ -143,6 +143,30 @@ def test_a_committed_cache_is_refused_and_never_read(tmp_path: Path) -> None:
     assert {("CON001", rel), ("PHN002", rel)} <= found
 
 
+
+def test_a_committed_summary_of_the_rules_is_refused_and_never_read(tmp_path: Path) -> None:
+    """The rules' results kept beside the index (verdicts.json) are a cache too: one committed with a forged index,
+    copied from a clean run and saying "no problem", is an error and is never read."""
+    root = base_repo(tmp_path)
+    validate(root, today=TODAY)
+    clean = (root / ".cache/pingan/verdicts.json").read_bytes()
+    bad = person(7, 无犯罪记录=False, 手机="12345678901")
+    write(root, bad)
+    validate(root, today=TODAY)
+    rel = record_file(bad)[0]
+    index = root / ".cache/pingan/validate.txt"
+    index.write_text("".join(line if not line.startswith(rel) else line[: line.rstrip("\n").rfind("\x1f") + 1] + "\n"
+                             for line in index.read_text(encoding="utf-8").splitlines(keepends=True)), encoding="utf-8")
+    (root / ".cache/pingan/verdicts.json").write_bytes(clean)
+    git(root, "add", "-A", "-f")
+    git(root, "commit", "-q", "-m", "change")
+    report = validate(root, today=TODAY, changed_since="main", authors=["ty-maint"])
+    found = {(p.code, p.file) for p in report.problems if p.level == "错误"}
+    assert {("PLC006", ".cache/pingan/verdicts.json"), ("AUT003", ".cache/pingan/verdicts.json")} <= found
+    assert {("CON001", rel), ("PHN002", rel)} <= found
+    assert validate(root, today=TODAY).tally == validate(root, today=TODAY, use_cache=False).tally
+
+
 # --- 3. the pull request's own code never runs --------------------------------------------------
 
 def own_code(root: Path) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cache
 
-from ..fields import CLEAR_KEYS, keyless
+from ..fields import SEALED_KEYS, keyless
 from ..loader import Loaded
-from ..model import Volunteer
 from ..problems import ERROR, Problem
 from .context import Context, RecordView
 
@@ -38,7 +37,7 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
     rec = RecordView(loaded, dict(loaded.data), {p.key for p in problems if blocks(p)})
     locked = loaded.seal is not None and not loaded.seal.opened
     if locked:  # the encrypted fields are not here: no rule is to read (or miss) them
-        rec.reported |= _SEALED_KEYS
+        rec.reported |= SEALED_KEYS
     for rule in record_rules():
         for problem in rule(rec, ctx):
             if locked and not keyless(problem):
@@ -47,10 +46,6 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
             if blocks(problem):
                 rec.reported.add(problem.key)
     return problems, rec.data
-
-
-#: The record keys that are encrypted in an encrypted repository.
-_SEALED_KEYS = frozenset(f.alias for f in Volunteer.model_fields.values() if f.alias) - frozenset(CLEAR_KEYS)
 
 
 
