@@ -30,7 +30,7 @@ from .loader import Loaded
 from .model import iso_date
 from .problems import ERROR, WARNING, Problem
 from .reader import Repository, load_record, unit_of
-from .rewritable import blockers, locked
+from .rewritable import blockers
 from .yamlio import dump_record, scalar, unwritten_keys
 
 #: Where the temporary copy goes when this folder exists: memory, never the disk.
@@ -66,7 +66,7 @@ def _opened(root: Path, record_id: str) -> tuple[Repository, Loaded]:
     broken = [p for p in blockers(loaded) if p.code != "REC002"]  # unknown fields are shown, and can be put right
     if broken:
         raise RecordUnreadable(rel, broken)
-    if locked(loaded) and loaded.seal is not None:
+    if loaded.locked and loaded.seal is not None:
         keys = repo.settings.keys
         readers = [keys.login_of(r) if keys else r[:12] + "…" for r in loaded.seal.envelope.stanzas]
         raise KeysCannotOpen(1, rels=[rel], unit=unit_of(rel), readers=list(dict.fromkeys(readers)),

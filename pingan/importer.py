@@ -651,7 +651,7 @@ def import_file(root: Path, path: Path, unit: str, *, dry_run: bool = False, sou
     locked: list[str] = []
     for _row, rel, data in checked:
         previous = repo.load(rel) if (root / rel).is_file() else None
-        if previous is not None and previous.seal is not None and not previous.seal.opened:
+        if previous is not None and previous.locked:
             locked.append(rel)  # never replaced by what the row says without reading what it holds
         elif previous is not None and _comparable(repo.check(previous)[1]) == _comparable(data):
             outcome.unchanged += 1

@@ -172,7 +172,7 @@ def _past_records(root: Path, blobs: dict[str, str], keyring: Keyring) -> Iterat
             position = header_end + 1 + size + 1
 
     for loaded in loaded_blobs(contents(), keyring):
-        if loaded.seal is not None and not loaded.seal.opened:
+        if loaded.locked:
             raise KeysCannotOpen(1)
         if loaded.data:
             yield loaded.data, _record_id(loaded.data, loaded.rel)
@@ -195,7 +195,7 @@ def secrets_of(root: Path) -> Secrets:
     current: set[str] = set()
     for rel in repo.paths:
         loaded = repo.load(rel)
-        locked += loaded.seal is not None and not loaded.seal.opened
+        locked += loaded.locked
         if loaded.data:
             found.add_record(loaded.data, _record_id(loaded.data, rel))
         if loaded.raw is not None:

@@ -103,7 +103,7 @@ def retire_all(root: Path, record_ids: Iterable[str]) -> None:
 def _opened(repo: Repository, rel: str) -> Loaded:
     """The record file as loaded and, when encrypted, opened. Raises KeysCannotOpen when no key held here opens it."""
     loaded = repo.load(rel)
-    if loaded.seal is not None and not loaded.seal.opened:
+    if loaded.locked:
         raise KeysCannotOpen(1, rels=[rel], unit=unit_of(rel))
     return loaded
 

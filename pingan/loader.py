@@ -76,6 +76,11 @@ class Loaded:
     #: How the file was encrypted (None: a plaintext file); see sealed.py.
     seal: Seal | None = None
 
+    @property
+    def locked(self) -> bool:
+        """Encrypted, and no key held here opened it: only its clear fields are in `data`."""
+        return self.seal is not None and not self.seal.opened
+
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """Line and column of the value at `path`, else of its nearest parent, else of the mapping."""
         while path:

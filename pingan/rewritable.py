@@ -37,9 +37,4 @@ def blockers(loaded: Loaded, *, mac: bool = False) -> list[Problem]:
                            suggestion=None) for key in unwritten_keys(loaded.data)]
 
 
-def locked(loaded: Loaded) -> bool:
-    """Encrypted, and no key held here opens it (with nothing broken: see `blockers`)."""
-    return loaded.seal is not None and not loaded.seal.opened
-
-
-__all__ = ["BROKEN", "MAC_MISMATCH", "blockers", "locked"]
+__all__ = ["BROKEN", "MAC_MISMATCH", "blockers"]

@@ -19,7 +19,7 @@ from .agekeys import Keyring
 from .errors import NotEncrypted
 from .problems import Problem
 from .reader import Repository, unit_of
-from .rewritable import blockers, locked
+from .rewritable import blockers
 
 
 @dataclass
@@ -53,7 +53,7 @@ def rotate(root: Path, unit: str, keyring: Keyring | None = None) -> Rotated:
         stopped = blockers(loaded, mac=True)
         if stopped:
             result.problems += stopped
-        elif locked(loaded):
+        elif loaded.locked:
             result.locked.append(rel)
         elif loaded.data is not None:  # always, once blockers() found nothing
             ready.append((rel, loaded.data))

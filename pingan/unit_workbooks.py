@@ -130,7 +130,7 @@ def _opened(repo: Repository, rel: str) -> Loaded:
     """A record as loaded, refused (KeysCannotOpen) when it is encrypted for others: a form or template made from
     its clear fields alone would look complete and be wrong."""
     loaded = repo.load(rel)
-    if loaded.seal is not None and not loaded.seal.opened:
+    if loaded.locked:
         raise KeysCannotOpen(1)
     return loaded
 

@@ -63,7 +63,7 @@ def check_line(root: Path, rel: str, ctx: Context, keyring: Keyring) -> str:
     loaded = load_record(root, rel, keyring)
     signature, digest = cache.file_facts(loaded, f"{root}/{rel}")
     problems, data = check_record(loaded, ctx)
-    locked = loaded.seal is not None and not loaded.seal.opened
+    locked = loaded.locked
     entry = Entry.of(rel, data, loaded.marks.get((ID_NUMBER,), (None, None)) if data else (None, None), locked)
     return index.encode(entry, facts_of(data) if data and not locked else NO_FACTS, digest, signature, problems)
 

@@ -59,11 +59,9 @@ def matching_blobs(root: Path, needles: list[bytes], keyring: Keyring) -> set[st
     wanted = {needle.decode("utf-8") for needle in needles}
     locked = 0
     for loaded in loaded_blobs(sealed, keyring):
-        if loaded.seal is None or loaded.data is None:
-            continue
-        if not loaded.seal.opened:
+        if loaded.locked:
             locked += 1
-        elif str(loaded.data.get(ID_NUMBER, "")) in wanted:
+        elif loaded.seal is not None and loaded.data is not None and str(loaded.data.get(ID_NUMBER, "")) in wanted:
             found.add(loaded.rel)
     if locked:
         raise KeysCannotOpen(locked)

@@ -35,7 +35,7 @@ def check_record(loaded: Loaded, ctx: Context) -> tuple[list[Problem], dict | No
     if loaded.data is None:
         return problems, None
     rec = RecordView(loaded, dict(loaded.data), {p.key for p in problems if blocks(p)})
-    locked = loaded.seal is not None and not loaded.seal.opened
+    locked = loaded.locked
     if locked:  # the encrypted fields are not here: no rule is to read (or miss) them
         rec.reported |= SEALED_KEYS
     for rule in record_rules():
