@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 import pyrage
@@ -226,8 +227,9 @@ class Sealer:
     #: (associated data, value) → the token it had when read.
     kept: dict[tuple[str, Scalar], str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def cipher(self) -> AESGCM:
+        """The data key's cipher, made once: a record's twenty-odd values are encrypted with it."""
         return AESGCM(self.key)
 
     @classmethod
