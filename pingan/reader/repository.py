@@ -195,6 +195,8 @@ class Repository:
     paths: list[str] = field(init=False)
     #: What stands where it should not, under data/units/ and data/volunteers/.
     placement: list[Problem] = field(init=False)
+    #: The files git tracks besides the records (tracked_files): looked through for secret keys when judged.
+    tracked: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.judged_by is None:
@@ -203,15 +205,12 @@ class Repository:
         else:  # only the units the judging settings know are unit folders
             self.settings, known = self.judged_by, list(self.judged_by.units)
         self.paths, placement = scan_records(self.root, known)
-        files = tracked_files(self.root)
-        tracked = tracked_caches(self.root, files)
+        self.tracked = tracked_files(self.root)
+        tracked = tracked_caches(self.root, self.tracked)
         #: A cache that git tracks was written by whoever committed it: never read it.
         self.tree_cache_trusted = not tracked
-        records = set(self.paths)
         self.placement = scan_settings(self.root) + placement + [
-            catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked] + list(
-            secret_keys_in(self.root, (rel for rel in files if rel not in records and not
-                                       rel.startswith(f"{settings.KEYS_DIR}/"))))  # keys/: read with the settings
+            catalogue.make("PLC006", rel, None, path=Verbatim(rel)) for rel in tracked]
         if self.encrypted:
             self.placement += refused_uploads(self.root)
 
@@ -247,7 +246,9 @@ class Repository:
         `recent` names files a change under review adds: when a quota is
         exceeded they count as the latest registrations.
         """
-        problems = self.settings.problems + self.placement
+        listed = set(self.paths)  # keys/ is read with the settings; each record by its own rule
+        problems = self.settings.problems + self.placement + list(secret_keys_in(self.root, (
+            rel for rel in self.tracked if rel not in listed and not rel.startswith(f"{settings.KEYS_DIR}/"))))
         ctx = self.context
         if ctx is None:
             yield Verdicts(problems, None)
