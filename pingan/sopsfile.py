@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -117,22 +117,6 @@ def _mac_bytes(value: Any) -> bytes:
     if isinstance(value, float):
         return repr(value).encode()
     return str(value).encode("utf-8")
-
-
-def leaves(data: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    """(associated data, value) of every leaf in document order; list items share their key's path (as in sops)."""
-    for key, value in data.items():
-        yield from _leaves_of(value, (*path, key))
-
-
-def _leaves_of(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, Mapping):
-        yield from leaves(value, path)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves_of(item, path)
-    elif value is not None:
-        yield ":".join(path) + ":", value
 
 
 def mac_of(values: Iterable[Any]) -> str:
@@ -304,4 +288,4 @@ def with_envelope(text: str, envelope: Envelope) -> str:
 
 
 __all__ = ["ENVELOPE_KEY", "Envelope", "Scalar", "Seal", "SealBroken", "Sealer", "decrypt_value", "encrypt_value",
-           "envelope_lines", "is_token", "leaves", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap"]
+           "envelope_lines", "is_token", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap"]
