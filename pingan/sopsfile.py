@@ -3,7 +3,7 @@
 An encrypted value is `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`: AES-256-GCM
 under one data key per file, a 32-byte nonce, and the key path ("姓名:") as
 associated data, so a value cannot be moved to another field. The data key is
-wrapped for each recipient as an armored age file (pyrage). The MAC is SHA-512
+wrapped for each recipient as an armored age file (agefile.py). The MAC is SHA-512
 over every value in document order, clear ones included, itself encrypted under
 the data key with `lastmodified` as associated data: a clear field changed
 without the key no longer matches. This is what sops does (aes/cipher.go,
@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -93,6 +94,8 @@ def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
     except (binascii.Error, ValueError, InvalidTag, UnicodeDecodeError):
         raise SealBroken("加密值无法解开（被改动过，或是从别的字段、别的文件复制来的）") from None
     kind = parts[3][5:]
+    if kind == "str":
+        return text
     try:
         if kind == "bool":
             return {"true": True, "false": False}[text.lower()]
@@ -108,6 +111,8 @@ def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
 
 def _mac_bytes(value: Any) -> bytes:
     """A value as sops feeds it to the MAC (Go's ToBytes: booleans as True/False, dates as RFC 3339)."""
+    if type(value) is str:  # nearly every value: asked first
+        return value.encode("utf-8")
     if isinstance(value, bool):
         return b"True" if value else b"False"
     if isinstance(value, datetime):
@@ -178,8 +183,8 @@ def unwrap(envelope: Envelope, identities: Mapping[str, pyrage.x25519.Identity])
         if identity is None:
             continue
         try:
-            key = pyrage.decrypt(armored.encode("ascii"), [identity])
-        except (pyrage.DecryptError, UnicodeEncodeError):
+            key = agefile.decrypt(armored, *agefile.identity(str(identity)))
+        except agefile.NotForIdentity:
             raise SealBroken(f"写给公钥 {recipient[:12]}… 的数据密钥无法解开") from None
         if len(key) != 32:
             raise SealBroken("数据密钥的长度不对")
@@ -266,6 +271,52 @@ def envelope_lines(envelope: Envelope) -> list[str]:
     return lines
 
 
+#: An armored age file as envelope_lines indents it.
+_ARMORED = rf"     {agefile.ARMOR_BEGIN}\n(?:     [A-Za-z0-9+/=]+\n)+     {agefile.ARMOR_END}\n"
+_STANZA_START = "  - recipient: "
+#: Exactly what envelope_lines writes, to the end of the file; nothing else matches (see written_envelope).
+_WRITTEN = re.compile(
+    rf"{ENVELOPE_KEY}:\n  age:\n((?:{_STANZA_START}age1[0-9a-z]+\n    enc: \|\n{_ARMORED})+)"
+    r'  lastmodified: "([0-9TZ:.+-]+)"\n'
+    r"  mac: (ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:str\])\n"
+    '  unencrypted_regex: "([^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*)"\n'
+    r"  version: ([0-9]+\.[0-9]+\.[0-9]+)\n")
+
+Marks = dict[tuple[str | int, ...], tuple[int, int]]
+
+
+def written_envelope(tail: str, line: int) -> tuple[dict[str, Any], Marks, Marks] | None:
+    """The `sops:` block as YAML would load it, with its value and key positions, when `tail` (starting at line
+    `line` of its file and running to the file's end) is exactly what envelope_lines writes; None otherwise.
+
+    The loader reads a record's block this way: it is a third of a record's
+    YAML events, and its shape is fixed. Anything else, sops's own layout
+    included, is left to the YAML parser (tests check that both read the same).
+    """
+    found = _WRITTEN.fullmatch(tail)
+    if found is None:
+        return None
+    # Every line's place is fixed by the layout: only the armored keys' lengths vary.
+    values: Marks = {(ENVELOPE_KEY,): (line + 1, 3), (ENVELOPE_KEY, "age"): (line + 2, 3)}
+    keys: Marks = {(ENVELOPE_KEY,): (line, 1), (ENVELOPE_KEY, "age"): (line + 1, 3)}
+    stanzas: list[dict[str, str]] = []
+    row = line + 2
+    for number, stanza in enumerate(found[1].split(_STANZA_START)[1:]):
+        path = (ENVELOPE_KEY, "age", number)
+        recipient, armored = stanza.split("\n", 1)
+        stanzas.append({"recipient": recipient, "enc": armored[11:].replace("\n     ", "\n")[5:]})  # after "enc: |"
+        values[path] = keys[(*path, "recipient")] = (row, 5)
+        values[(*path, "recipient")] = (row, 16)
+        keys[(*path, "enc")], values[(*path, "enc")] = (row + 1, 5), (row + 1, 10)
+        row += 1 + armored.count("\n")
+    block: dict[str, Any] = {"age": stanzas}
+    for name, group, column in (("lastmodified", 2, 17), ("mac", 3, 8), ("unencrypted_regex", 4, 22), ("version", 5, 12)):
+        keys[(ENVELOPE_KEY, name)], values[(ENVELOPE_KEY, name)] = (row, 3), (row, column)
+        block[name] = found[group]
+        row += 1
+    return block, values, keys
+
+
 def with_envelope(text: str, envelope: Envelope) -> str:
     """A file's text with its top-level `sops:` block replaced by `envelope`, every other byte as it was.
 
@@ -288,4 +339,5 @@ def with_envelope(text: str, envelope: Envelope) -> str:
 
 
 __all__ = ["ENVELOPE_KEY", "Envelope", "Scalar", "Seal", "SealBroken", "Sealer", "decrypt_value", "encrypt_value",
-           "envelope_lines", "is_token", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap"]
+           "envelope_lines", "is_token", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap",
+           "written_envelope"]
