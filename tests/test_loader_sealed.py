@@ -1,0 +1,95 @@
+"""The loader's reading of encrypted records as pingan writes them (loader._written_sealed) gives exactly what
+the YAML parser gives: values, every position and every problem, on written files and on altered ones."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import valid_record
+from pingan import loader
+from pingan.agekeys import new_identity
+from pingan.loader import Loaded, load_yaml
+from pingan.model import TEXT_KEYS
+from pingan.sopsfile import Sealer
+from pingan.yamlio import dump_record
+
+#: Characters that mean something to YAML, and some that look like what the layout allows.
+_HOSTILE = list("\"'#:- \n\t[]{}|>&*!%@`,?\\=/+AZaz09\u3000\u2028\ufeff\x85") + ["姓", "：", "\r\n", "  ", ": "]
+
+
+def _both(path: Path) -> tuple[Loaded, Loaded, bool]:
+    """(as loaded, as the YAML parser alone loads it, whether the layout reader took it)."""
+    text = path.read_text(encoding="utf-8")
+    taken = loader._written_sealed(Loaded("probe"), text) is not loader._UNREAD
+    fast = load_yaml(path, "r.yaml", TEXT_KEYS, pragma=True)
+    saved = loader._written_sealed
+    loader._written_sealed = lambda loaded, text: loader._UNREAD  # type: ignore[assignment]
+    try:
+        parsed = load_yaml(path, "r.yaml", TEXT_KEYS, pragma=True)
+    finally:
+        loader._written_sealed = saved
+    return fast, parsed, taken
+
+
+def _same(a: Loaded, b: Loaded) -> bool:
+    return (a.data, a.marks, a.key_marks, [p.__dict__ for p in a.problems]) == \
+        (b.data, b.marks, b.key_marks, [p.__dict__ for p in b.problems])
+
+
+@pytest.fixture(scope="module")
+def sealer(tmp_path_factory: pytest.TempPathFactory) -> Sealer:
+    folder = tmp_path_factory.mktemp("keys")
+    return Sealer.fresh([new_identity(folder / f"{n}.agekey") for n in "abcd"])
+
+
+def _records() -> list[dict[str, Any]]:
+    return [
+        valid_record(),
+        valid_record(QQ="12345", 固定电话="0351-1234567", 备注="说明：含冒号 # 和引号\"'", 个人特长=[]),
+        valid_record(服务时间=["周六", "周日", "节假日"], 岗位=[], 通信地址="", 状态="已退出", 退出日期="2016-01-02",
+                     退出原因="个人原因"),
+    ]
+
+
+@pytest.mark.parametrize("number", range(3))
+def test_written_records_read_as_the_parser_reads_them(tmp_path: Path, sealer: Sealer, number: int) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(dump_record(_records()[number], sealer), encoding="utf-8")
+    fast, parsed, taken = _both(path)
+    assert taken, "a record as pingan writes it takes the layout reader"
+    assert _same(fast, parsed)
+    assert fast.data is not None and "sops" in fast.data
+
+
+def test_altered_records_read_as_the_parser_reads_them(tmp_path: Path, sealer: Sealer) -> None:
+    """Thousands of one-character edits of written records (YAML's special characters, look-alikes, line breaks):
+    whatever the layout reader accepts, it reads as the parser does; everything else goes to the parser."""
+    chance = random.Random(15)
+    texts = [dump_record(record, sealer) for record in _records()]
+    path = tmp_path / "r.yaml"
+    taken_count = 0
+    for attempt in range(3000):
+        text = chance.choice(texts)
+        at = chance.randrange(len(text))
+        edit = chance.choice(("insert", "replace", "delete"))
+        piece = "" if edit == "delete" else chance.choice(_HOSTILE)
+        altered = text[:at] + piece + text[at + (edit != "insert"):]
+        path.write_bytes(altered.encode("utf-8", "surrogatepass"))
+        fast, parsed, taken = _both(path)
+        taken_count += taken
+        assert _same(fast, parsed), (attempt, edit, at, piece, altered)
+    assert 0 < taken_count < 3000  # both paths were exercised
+
+
+def test_a_file_sops_wrote_goes_to_the_parser(tmp_path: Path, sealer: Sealer) -> None:
+    """sops indents its block by four spaces: another layout, read by the parser."""
+    text = dump_record(valid_record(), sealer)
+    head, block = text.split("\nsops:\n")
+    sops_layout = head + "\nsops:\n" + "".join(f"  {line}\n" for line in block.splitlines())
+    path = tmp_path / "r.yaml"
+    path.write_text(sops_layout, encoding="utf-8")
+    fast, parsed, taken = _both(path)
+    assert not taken and _same(fast, parsed) and fast.data is not None and "sops" in fast.data
