@@ -9,6 +9,7 @@ encrypted, for the checks anyone can make without a key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from . import catalogue
@@ -22,6 +23,13 @@ def _encrypted(value: Any) -> bool:
     return is_token(value) or (isinstance(value, list) and bool(value) and all(is_token(item) for item in value))
 
 
+@lru_cache(maxsize=256)
+def _clear(unencrypted_regex: str, key: str) -> bool:
+    """The key is one sops leaves in clear (raises re.error for a broken pattern); a repository has one
+    pattern and a few dozen keys, so each answer is kept."""
+    return re.search(unencrypted_regex, key) is not None
+
+
 def unseal(loaded: Loaded, keyring: Keyring) -> None:
     """Open `loaded` in place if it is encrypted (see the module docstring); problems are added to it."""
     data = loaded.data
@@ -30,13 +38,13 @@ def unseal(loaded: Loaded, keyring: Keyring) -> None:
     where = loaded.key_marks.get((ENVELOPE_KEY,), (None, None))
     try:
         envelope = read_envelope(data.pop(ENVELOPE_KEY))
-        clear = re.compile(envelope.unencrypted_regex)
+        regex = envelope.unencrypted_regex
+        encrypted = frozenset(key for key, value in data.items() if _encrypted(value) and not _clear(regex, key))
     except (SealBroken, re.error) as exc:
         detail = str(exc) if isinstance(exc, SealBroken) else "中 unencrypted_regex 不是有效的正则表达式"
         loaded.problems.append(catalogue.make("ENC004", loaded.rel, ENVELOPE_KEY, *where, detail=detail))
         loaded.data = None
         return
-    encrypted = frozenset(key for key, value in data.items() if _encrypted(value) and not clear.search(key))
     seal = loaded.seal = Seal(envelope, encrypted)
     try:
         key = unwrap(envelope, keyring.identities)
@@ -47,26 +55,28 @@ def unseal(loaded: Loaded, keyring: Keyring) -> None:
         loaded.data = {k: v for k, v in data.items() if k not in encrypted}
         return
     sealer = Sealer(key, dict(envelope.stanzas))
-    cipher = sealer.cipher
-    kept = sealer.kept
-    values: list[Any] = []
-    for name, value in data.items():
-        if name not in encrypted:
-            values += value if isinstance(value, list) else [value] if value is not None else []
-            continue
-        aad = f"{name}:"
-        tokens = value if isinstance(value, list) else [value]
-        try:
-            opened = [decrypt_value(token, cipher, aad) for token in tokens]
-        except SealBroken as exc:
-            at = loaded.marks.get((name,), (None, None))
-            loaded.problems.append(catalogue.make("ENC006", loaded.rel, name, *at, detail=f"“{name}”{exc}"))
-            loaded.data = {k: v for k, v in data.items() if k not in encrypted}
-            return
-        for token, plain in zip(tokens, opened):
-            kept[(aad, plain)] = token
-        values += opened
-        data[name] = opened if isinstance(value, list) else opened[0]
+    cipher, kept = sealer.cipher, sealer.kept
+    values: list[Any] = []  # every value in document order, for the MAC
+    name = ""
+    try:
+        for name, value in data.items():
+            if name not in encrypted:
+                values += value if isinstance(value, list) else [value] if value is not None else []
+                continue
+            aad = f"{name}:"
+            if isinstance(value, list):
+                data[name] = opened = [decrypt_value(token, cipher, aad) for token in value]
+                kept.update(((aad, plain), token) for token, plain in zip(value, opened))
+                values += opened
+            else:
+                data[name] = plain = decrypt_value(value, cipher, aad)
+                kept[(aad, plain)] = value
+                values.append(plain)
+    except SealBroken as exc:
+        at = loaded.marks.get((name,), (None, None))
+        loaded.problems.append(catalogue.make("ENC006", loaded.rel, name, *at, detail=f"“{name}”{exc}"))
+        loaded.data = {k: v for k, v in data.items() if k not in encrypted}
+        return
     try:
         recorded = decrypt_value(envelope.mac, cipher, envelope.lastmodified)
     except SealBroken:

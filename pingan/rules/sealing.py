@@ -21,6 +21,7 @@ from .context import Context, RecordView
 
 _CLEAR = frozenset(f.CLEAR_KEYS)
 _SECRET = SECRET_PREFIX.encode()
+_PRAGMA_LINE = f"{SCHEMA_PRAGMA}\n".encode()
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
 _COMMENT = re.compile(r"(?:^|\s)#")
 #: A comment sops wrote encrypted (its content is as safe as any encrypted value).
@@ -59,7 +60,9 @@ def sealed_as_the_repository_says(rec: RecordView, ctx: Context) -> Iterator[Pro
         if key not in _CLEAR and key not in seal.encrypted and value not in ("", None, []):
             yield rec.problem("ENC002", key, at_key=True, key=key)
     expected = keys.recipients_for(rec.folder)
-    actual = seal.envelope.recipients
+    actual = seal.envelope.stanzas.keys()
+    if len(actual) == len(expected) and all(r in actual for r in expected):
+        return
     missing = [keys.login_of(r) for r in expected if r not in actual]
     extra = len(actual - set(expected))
     if missing or extra:
@@ -73,7 +76,10 @@ def no_comments(rec: RecordView, ctx: Context) -> Iterator[Problem]:
     """No comment but the schema line: comments are never encrypted, so a note in one would be in clear text."""
     if ctx.keys is None or rec.loaded.seal is None or rec.loaded.raw is None:
         return
-    lines = rec.loaded.raw.decode("utf-8", "replace").splitlines()
+    raw = rec.loaded.raw
+    if raw.startswith(_PRAGMA_LINE) and raw.find(b"#", len(_PRAGMA_LINE)) < 0:  # the usual case
+        return
+    lines = raw.decode("utf-8", "replace").splitlines()
     for number, line in enumerate(lines, 1):
         if "#" not in line or (number == 1 and line.strip() == SCHEMA_PRAGMA) or _SEALED_COMMENT.fullmatch(line):
             continue
