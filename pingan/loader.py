@@ -2,8 +2,10 @@
 
 Records are parsed from libyaml events (the C parser where available) so that
 anchors, tags, merge keys and duplicate keys are seen and refused, and so that
-every value keeps its line and column for messages. Encrypted values are
-opened right after (sealed.py), in the same places.
+every value keeps its line and column for messages. An encrypted record laid
+out exactly as pingan writes it is read without the parser, with the same
+result (_written_sealed). Encrypted values are opened right after
+(sealed.py), in the same places.
 """
 from __future__ import annotations
 
