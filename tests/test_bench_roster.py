@@ -1,7 +1,7 @@
 """The roster benchmark at smoke size: it runs, and pingan's writer stays within its bounds.
 
-The end-to-end part (pingan roster against bare parse + write) is only checked to run and to print its
-ratio and verdict: at 300 records start-up costs dominate, and a benchmark prints numbers, it is no timed test.
+The end-to-end part (pingan roster against bare parse + write, on plaintext and on encrypted records) is only
+checked to run and to print its ratio and verdict: at 300 records start-up costs dominate, and a benchmark prints numbers, it is no timed test.
 """
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ def test_bench_roster_smoke() -> None:
     for basis in ("wall", "CPU"):
         assert re.search(rf"^ +300: pingan roster \(warm\) ≤ 1\.2× baseline, {basis} time +(达标|未达标)$", done.stdout,
                          re.MULTILINE), done.stdout
+    # Then again on encrypted records: read with CI's key, the baseline decrypting the same files; both list all.
+    encrypted = done.stdout.split("encrypted records (read with CI's key")[1]
+    assert len(re.findall(r"^(?:baseline: CSafeLoader parse \+ xlsxwriter|pingan roster \(warm, not encrypted\)) .* 300 ",
+                          encrypted, re.MULTILINE)) == 2, encrypted
+    for basis in ("wall", "CPU"):
+        assert re.search(rf"^ +300: pingan roster \(warm, encrypted\) ≤ 1\.2× baseline, {basis} time +(达标|未达标)$",
+                         encrypted, re.MULTILINE), encrypted
