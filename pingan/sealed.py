@@ -55,7 +55,7 @@ def unseal(loaded: Loaded, keyring: Keyring) -> None:
         loaded.data = {k: v for k, v in data.items() if k not in encrypted}
         return
     sealer = Sealer(key, dict(envelope.stanzas))
-    cipher, kept = sealer.cipher, sealer.kept
+    cipher, opened = sealer.cipher, sealer.opened
     values: list[Any] = []  # every value in document order, for the MAC
     name = ""
     try:
@@ -65,13 +65,13 @@ def unseal(loaded: Loaded, keyring: Keyring) -> None:
                 continue
             aad = f"{name}:"
             if isinstance(value, list):
-                data[name] = opened = [decrypt_value(token, cipher, aad) for token in value]
-                kept.update(((aad, plain), token) for token, plain in zip(value, opened))
-                values += opened
+                items = [decrypt_value(token, cipher, aad) for token in value]
+                values += items
+                data[name] = items
             else:
-                data[name] = plain = decrypt_value(value, cipher, aad)
-                kept[(aad, plain)] = value
-                values.append(plain)
+                data[name] = decrypt_value(value, cipher, aad)
+                values.append(data[name])
+            opened.append((aad, value, data[name]))
     except SealBroken as exc:
         at = loaded.marks.get((name,), (None, None))
         loaded.problems.append(catalogue.make("ENC006", loaded.rel, name, *at, detail=f"“{name}”{exc}"))

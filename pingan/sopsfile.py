@@ -213,8 +213,20 @@ class Sealer:
 
     key: bytes
     stanzas: dict[str, str]
-    #: (associated data, value) → the token it had when read.
-    kept: dict[tuple[str, Scalar], str] = field(default_factory=dict)
+    #: What was read: (associated data, token or list of tokens, value or list of values) per encrypted key.
+    opened: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    @cached_property
+    def kept(self) -> dict[tuple[str, Scalar], str]:
+        """(associated data, value) → the token it had when read; made when a record is written back, not each
+        time one is read."""
+        found: dict[tuple[str, Scalar], str] = {}
+        for aad, tokens, values in self.opened:
+            if isinstance(tokens, list):
+                found.update(((aad, value), token) for token, value in zip(tokens, values))
+            else:
+                found[(aad, values)] = tokens
+        return found
 
     @cached_property
     def cipher(self) -> AESGCM:
@@ -233,7 +245,7 @@ class Sealer:
         wanted = list(recipients)
         stanzas = {r: self.stanzas[r] for r in wanted if r in self.stanzas}
         stanzas.update(wrap(self.key, [r for r in wanted if r not in stanzas]))
-        return Sealer(self.key, {r: stanzas[r] for r in wanted}, self.kept)
+        return Sealer(self.key, {r: stanzas[r] for r in wanted}, self.opened)
 
     def token(self, value: Scalar, aad: str) -> str:
         kept = self.kept.get((aad, value))
