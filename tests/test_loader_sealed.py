@@ -22,7 +22,7 @@ _HOSTILE = list("\"'#:- \n\t[]{}|>&*!%@`,?\\=/+AZaz09\u3000\u2028\ufeff\x85") + 
 
 def _both(path: Path) -> tuple[Loaded, Loaded, bool]:
     """(as loaded, as the YAML parser alone loads it, whether the layout reader took it)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8", "surrogatepass").removeprefix("\ufeff")  # as the loader decodes it
     taken = loader._written_sealed(Loaded("probe"), text) is not loader._UNREAD
     fast = load_yaml(path, "r.yaml", TEXT_KEYS, pragma=True)
     saved = loader._written_sealed
@@ -93,3 +93,20 @@ def test_a_file_sops_wrote_goes_to_the_parser(tmp_path: Path, sealer: Sealer) ->
     path.write_text(sops_layout, encoding="utf-8")
     fast, parsed, taken = _both(path)
     assert not taken and _same(fast, parsed) and fast.data is not None and "sops" in fast.data
+
+
+@pytest.mark.parametrize("alter", [
+    lambda text: text.replace('编号: "', '编号: "\nsops:\n  age: []\n', 1),  # a sops: line inside a quoted value
+    lambda text: text.replace("\n性别:", "\n姓名: x\n性别:", 1),  # a duplicate key
+    lambda text: text.replace("\n性别:", "\n性别x:", 1),  # a key outside the model
+    lambda text: text.replace("\n性别: ", "\n性别:\n性别2: ", 1),  # a key with nothing under it
+    lambda text: text.replace("\n", "\r\n"),  # Windows line ends
+    lambda text: text.replace('编号: "', '编号: "\\u0041', 1),  # an escape in a clear value
+    lambda text: text + "姓名: 张三\n",  # a clear value after the sops: block
+    lambda text: text.replace("\nsops:\n", "\n# 备注\nsops:\n", 1),  # a comment
+])
+def test_hand_altered_records_go_to_the_parser(tmp_path: Path, sealer: Sealer, alter) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.yaml"
+    path.write_text(alter(dump_record(valid_record(), sealer)), encoding="utf-8", newline="")
+    fast, parsed, taken = _both(path)
+    assert not taken and _same(fast, parsed)
