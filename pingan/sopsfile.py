@@ -36,7 +36,6 @@ ENVELOPE_KEY = "sops"
 VERSION = "3.11.0"
 _NONCE = 32
 _TAG = 16
-_TYPES = frozenset(f"type:{kind}" for kind in ("str", "int", "float", "bool", "time"))
 
 Scalar = str | bool | int | float | date
 
@@ -78,22 +77,24 @@ def encrypt_value(value: Scalar, cipher: AESGCM, aad: str) -> str:
     return f"ENC[AES256_GCM,data:{_b64(sealed[:-_TAG])},iv:{_b64(iv)},tag:{_b64(sealed[-_TAG:])},type:{kind}]"
 
 
+#: A token's parts: data, iv, tag (base64) and the sops type.
+_PARTS = re.compile(r"ENC\[AES256_GCM,data:([^,\]]*),iv:([^,\]]*),tag:([^,\]]*),type:(str|int|float|bool|time)\]")
+
+
 def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
     """The value behind a token; raises SealBroken when it is damaged or was moved from another field."""
     if token == "":
         return ""
-    # Split rather than matched with _TOKEN: this runs for every value of every record (base64 has no commas).
-    parts = token[len(_HEAD):-1].split(",") if token.startswith(_HEAD) and token.endswith("]") else ()
-    if len(parts) != 4 or not (parts[1].startswith("iv:") and parts[2].startswith("tag:")
-                               and parts[3] in _TYPES):
+    found = _PARTS.fullmatch(token)
+    if found is None:
         raise SealBroken("不是有效的加密值")
+    data, iv, tag, kind = found.groups()
     try:
         decode = binascii.a2b_base64
-        data = decode(parts[0], strict_mode=True) + decode(parts[2][4:], strict_mode=True)
-        text = cipher.decrypt(decode(parts[1][3:], strict_mode=True), data, aad.encode("utf-8")).decode("utf-8")
+        text = cipher.decrypt(decode(iv, strict_mode=True), decode(data, strict_mode=True) + decode(tag, strict_mode=True),
+                              aad.encode()).decode()
     except (binascii.Error, ValueError, InvalidTag, UnicodeDecodeError):
         raise SealBroken("加密值无法解开（被改动过，或是从别的字段、别的文件复制来的）") from None
-    kind = parts[3][5:]
     if kind == "str":
         return text
     try:
@@ -104,7 +105,7 @@ def decrypt_value(token: str, cipher: AESGCM, aad: str) -> Scalar:
         if kind == "time":  # sops's own type for an unquoted YAML date; a day at midnight UTC is that day
             when = datetime.fromisoformat(text)
             return when.date() if when.time() == time() and when.utcoffset() == timedelta(0) else text
-        return float(text) if kind == "float" else text
+        return float(text)
     except (KeyError, ValueError):
         raise SealBroken(f"加密值的类型 {kind} 与内容不符") from None
 
