@@ -15,7 +15,7 @@ from typing import Any
 from . import catalogue
 from .agekeys import Keyring
 from .loader import Loaded
-from .sopsfile import ENVELOPE_KEY, Seal, SealBroken, Sealer, decrypt_value, is_token, mac_of, read_envelope, unwrap
+from .sopsfile import ENVELOPE_KEY, Opening, Seal, SealBroken, Sealer, is_token, read_envelope, unwrap
 
 
 def _encrypted(value: Any) -> bool:
@@ -55,33 +55,25 @@ def unseal(loaded: Loaded, keyring: Keyring) -> None:
         loaded.data = {k: v for k, v in data.items() if k not in encrypted}
         return
     sealer = Sealer(key, dict(envelope.stanzas))
-    cipher, opened = sealer.cipher, sealer.opened
-    values: list[Any] = []  # every value in document order, for the MAC
+    opening, opened = Opening(sealer.cipher), sealer.opened
     name = ""
     try:
         for name, value in data.items():
             if name not in encrypted:
-                values += value if isinstance(value, list) else [value] if value is not None else []
+                for item in value if isinstance(value, list) else [value] if value is not None else []:
+                    opening.clear(item)
                 continue
             aad = f"{name}:"
-            if isinstance(value, list):
-                items = [decrypt_value(token, cipher, aad) for token in value]
-                values += items
-                data[name] = items
-            else:
-                data[name] = decrypt_value(value, cipher, aad)
-                values.append(data[name])
+            path = aad.encode()
+            data[name] = [opening.value(token, path) for token in value] if isinstance(value, list) \
+                else opening.value(value, path)
             opened.append((aad, value, data[name]))
     except SealBroken as exc:
         at = loaded.marks.get((name,), (None, None))
         loaded.problems.append(catalogue.make("ENC006", loaded.rel, name, *at, detail=f"“{name}”{exc}"))
         loaded.data = {k: v for k, v in data.items() if k not in encrypted}
         return
-    try:
-        recorded = decrypt_value(envelope.mac, cipher, envelope.lastmodified)
-    except SealBroken:
-        recorded = None
-    if recorded != mac_of(values):
+    if not opening.mac_matches(envelope):
         at = loaded.marks.get((ENVELOPE_KEY, "mac"), where)
         loaded.problems.append(catalogue.make("ENC005", loaded.rel, ENVELOPE_KEY, *at))
     seal.sealer = sealer

@@ -59,3 +59,15 @@ def test_a_broken_armor_is_refused(people: tuple[pyrage.x25519.Identity, pyrage.
     ours, _ = people
     with pytest.raises(agefile.NotForIdentity):
         agefile.decrypt(damage(agefile.encrypt(KEY, str(ours.to_public()))), *agefile.identity(str(ours)))
+
+
+def test_its_hkdf_is_rfc_5869() -> None:
+    """The key derivation written with the standard library's HMAC gives what cryptography's HKDF gives."""
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    for salt in (b"", os.urandom(16), os.urandom(64)):
+        key, info = os.urandom(32), os.urandom(20)
+        assert agefile._hkdf(key, salt, info) == HKDF(hashes.SHA256(), 32, salt or None, info).derive(key)
