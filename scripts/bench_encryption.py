@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """The encrypted repository at the programme's size (issue 15's "done when"), as ratios measured in one run.
 
-1. A synthetic plaintext repository (30,000 records by default) is generated and committed.
-   Measured on it: the parse baseline (one process parsing every record with yaml.CSafeLoader, as
-   bench_validate.py).
+1. A synthetic plaintext repository (30,000 records by default) is generated and committed. The parse
+   baseline is one process parsing every record of it with yaml.CSafeLoader, as bench_validate.py.
 2. A copy gets keys (a maintainer per unit, two office keys, CI) and `encrypt-all` migrates it into a new
    repository: timed against 90 s.
-3. Today's plaintext cold validation (`pingan validate --no-cache` on the plaintext repository) and CI's
-   cold validation of the encrypted one with the CI key (limit 2.0× the plaintext run), alternating;
-   then CI's warm validation (limit 0.1× the parse baseline), and a unit's local validation with its own
-   key, cold and warm (limit 1.0× the parse baseline). Every timing is the median of three runs.
+3. In turn, three rounds: the parse baseline; today's plaintext cold validation (`pingan validate
+   --no-cache` on the plaintext repository); CI's cold validation of the encrypted one with the CI key
+   (limit 2.0× the plaintext run) and its warm validation (limit 0.1× the parse baseline); a unit's
+   local validation with its own key, cold and warm (limit 1.0× the parse baseline). Each figure is the
+   median of its three runs.
 4. Sizes: the average record file with four recipients (unit, two office keys, CI; limit 6 KB), and what
    one more maintainer key adds to each of that unit's files after `pingan keys sync` (limit 0.5 KB).
 
@@ -50,15 +50,14 @@ def seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return time.perf_counter() - start
 
 
-def validate_seconds(root: Path, key: Path | None, cold: bool, repeat: int = 1) -> float:
-    """Wall seconds of `pingan validate` (median of `repeat`), cold (no cache) or warm (the cache filled first)."""
+def validate_run(root: Path, key: Path | None, cache: Path | None) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of `pingan validate` with `key`: cold (no cache) when `cache` is None,
+    else keeping its cache in `cache` (CI's and the unit's each their own, so one never replaces the other's)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PINGAN_AGE_KEY_FILE", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY")}
     if key is not None:
         env["PINGAN_AGE_KEY_FILE"] = str(key)
-    command = [PINGAN, "validate", "--root", str(root), *(["--no-cache"] if cold else [])]
-    if not cold:
-        seconds(command, root, env)  # fills the cache
-    return statistics.median(seconds(command, root, env) for _ in range(repeat))
+    caching = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    return [PINGAN, "validate", "--root", str(root), *caching], env
 
 
 def unit_sizes(root: Path, unit: str) -> list[int]:
@@ -81,9 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     demo.commit(old)
     print(f"{args.count} records, {os.cpu_count()} CPUs")
 
-    parse = statistics.median(seconds([sys.executable, "-c", PARSE_ONLY, "1"], old) for _ in range(RUNS))
-    print(f"parse baseline (CSafeLoader, 1 process):  {parse:6.2f} s")
-
     keyed = args.work / "keyed"  # the plaintext repository stays as it is, for the plaintext runs below
     shutil.copytree(old, keyed, symlinks=True)
     demo.add_keys(keyed)
@@ -93,16 +89,26 @@ def main(argv: list[str] | None = None) -> int:
     encrypt_all(keyed, new)
     migrate = time.perf_counter() - start
     ci, unit_key = secrets / "ci.agekey", secrets / f"{UNIT}.agekey"
-    # Plaintext and CI cold runs alternate, so that a busy spell of the machine does not fall on one side only.
-    plain_runs, ci_runs = [], []
+    runs = {  # name: (command, environment, folder)
+        "parse": ([sys.executable, "-c", PARSE_ONLY, "1"], None, old),
+        "plain cold": (*validate_run(old, None, None), old),
+        "CI cold": (*validate_run(new, ci, None), new),
+        "CI warm": (*validate_run(new, ci, args.work / "ci-cache"), new),
+        "unit cold": (*validate_run(new, unit_key, None), new),
+        "unit warm": (*validate_run(new, unit_key, args.work / "unit-cache"), new),
+    }
+    for name in ("CI warm", "unit warm"):  # fill the caches
+        command, env, folder = runs[name]
+        seconds(command, folder, env)
+    # Every measurement in turn, round after round: a busy spell of the machine falls on all of them alike,
+    # not on the one that happened to run then (the medians of two runs of this script once differed by half).
+    timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(RUNS):
-        plain_runs.append(validate_seconds(old, None, cold=True))
-        ci_runs.append(validate_seconds(new, ci, cold=True))
-    plain_cold, ci_cold = statistics.median(plain_runs), statistics.median(ci_runs)
-    print(f"plaintext validate, cold:                 {plain_cold:6.2f} s")
-    ci_warm = validate_seconds(new, ci, cold=False, repeat=RUNS)
-    unit_cold = validate_seconds(new, unit_key, cold=True, repeat=RUNS)
-    unit_warm = validate_seconds(new, unit_key, cold=False, repeat=RUNS)
+        for name, (command, env, folder) in runs.items():
+            timings[name].append(seconds(command, folder, env))
+    parse, plain_cold, ci_cold, ci_warm, unit_cold, unit_warm = (statistics.median(timings[name]) for name in runs)
+    for name, values in timings.items():
+        print(f"{name + ':':12s} {' '.join(f'{v:6.2f}' for v in values)} s (median {statistics.median(values):.2f})")
 
     files = sorted((new / "data/volunteers").glob("*/*.yaml"))
     average = sum(path.stat().st_size for path in files) / len(files)
