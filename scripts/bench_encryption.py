@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,11 +44,20 @@ RUNS = 3
 
 def seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     """Wall seconds of one run of `command` (nothing sampled meanwhile: bench_validate's `measure` also samples
-    memory every 10 ms, which a warm run of 0.4 s would feel)."""
+    memory every 10 ms, which a warm run of 0.4 s would feel). Its CPU seconds, worker processes included,
+    are added to CPU_SECONDS under the command."""
     env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall
+
+
+#: The CPU seconds of the last run `seconds` timed (the process and every worker it waited for).
+LAST_CPU = [0.0]
 
 
 def validate_run(root: Path, key: Path | None, cache: Path | None) -> tuple[list[str], dict[str, str]]:
@@ -103,12 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     # Every measurement in turn, round after round: a busy spell of the machine falls on all of them alike,
     # not on the one that happened to run then (the medians of two runs of this script once differed by half).
     timings: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(RUNS):
         for name, (command, env, folder) in runs.items():
             timings[name].append(seconds(command, folder, env))
+            cpu[name].append(LAST_CPU[0])
     parse, plain_cold, ci_cold, ci_warm, unit_cold, unit_warm = (statistics.median(timings[name]) for name in runs)
     for name, values in timings.items():
-        print(f"{name + ':':12s} {' '.join(f'{v:6.2f}' for v in values)} s (median {statistics.median(values):.2f})")
+        print(f"{name + ':':12s} wall {' '.join(f'{v:6.2f}' for v in values)} s (median {statistics.median(values):.2f}); "
+              f"CPU {' '.join(f'{v:6.2f}' for v in cpu[name])} s (median {statistics.median(cpu[name]):.2f})")
+    # The verdicts are on wall time, what a user waits for; the CPU-time ratio is the steadier estimate of the
+    # same work on a shared machine, printed beside it.
+    print(f"CPU-time ratio, CI cold / plaintext cold: "
+          f"{statistics.median(cpu['CI cold']) / statistics.median(cpu['plain cold']):.3f}")
 
     files = sorted((new / "data/volunteers").glob("*/*.yaml"))
     average = sum(path.stat().st_size for path in files) / len(files)
