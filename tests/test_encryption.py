@@ -390,3 +390,24 @@ def test_personal_data_where_no_value_is_expected_is_found_without_a_key(sealed:
             ("ENC008", len(lines))} <= found
     assert ("REC002", lines.index('"王小明 13812345678": ""') + 1) in \
         {(code, line) for code, file, line in _problems(root, keys.ci) if file == TAIYUAN}
+
+
+def test_signatures_are_kept_only_beside_the_index_they_describe(sealed: tuple[Path, KeySet],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the new index cannot be written, no signatures of it are written beside the old one."""
+    root, keys = sealed
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts():
+        pass
+    folder = root / cache.CACHE_DIR
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    record = root / "data/volunteers/datong/datong-00001.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace('登记日期: "', '登记日期: "0'), encoding="utf-8")
+    real = cache._replace
+    monkeypatch.setattr(cache, "_replace", lambda root_, path, write, binary=False:
+                        False if path.name == cache.CACHE_FILE else real(root_, path, write, binary))
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as changed:
+        assert "ENC005" in [p.code for p in changed.problems] or changed.tally()["计入"] != 2
+    assert (folder / cache.SIGNATURES_FILE).read_bytes() == before[cache.SIGNATURES_FILE]
+    monkeypatch.setattr(cache, "_replace", real)
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # the record is judged again, not kept
+        assert "ENC005" in [p.code for p in again.problems] or again.tally()["计入"] != 2

@@ -335,8 +335,10 @@ def keep(at: CacheAt, index: TextIO) -> None:
     index.seek(0)
     if at.sealed_for is not None:
         text = index.read()
-        _replace(at.container, path, lambda out: out.write(at.seal(text.encode("utf-8"))), binary=True)
-        _keep_signatures(at, path, text)
+        # Written only once the index is: signatures of this text beside an older index would lie (their header
+        # names the index file they describe, so a replaced index never matches old ones).
+        if _replace(at.container, path, lambda out: out.write(at.seal(text.encode("utf-8"))), binary=True):
+            _keep_signatures(at, path, text)
         return
     _replace(at.container, path, lambda out: shutil.copyfileobj(index, out, 1 << 20))
 
@@ -391,13 +393,15 @@ def _made_inside(root: Path, folder: Path) -> bool:
         return False
 
 
-def _replace(root: Path, path: Path, write: Any, binary: bool = False) -> None:
+def _replace(root: Path, path: Path, write: Any, binary: bool = False) -> bool:
+    """Write `path` anew through a temporary file; whether it was written (a cache that cannot be is skipped)."""
     if not _made_inside(root, path.parent):
-        return
+        return False
     try:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with (temporary.open("wb") if binary else temporary.open("w", encoding="utf-8", newline="\n")) as out:
             write(out)
         os.replace(temporary, path)
     except OSError:
-        return
+        return False
+    return True
