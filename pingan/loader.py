@@ -275,7 +275,8 @@ def _has_pragma(text: str) -> bool:
     return False
 
 
-_UNREAD = object()  # what _parse gives when the file was refused (the problem is in `loaded`)
+#: No value: _parse refused the file (the problem is in `loaded`), or _written_sealed found another layout.
+_UNREAD = object()
 
 
 def _parse(loaded: Loaded, text: str, text_keys: frozenset[str]) -> Any:
@@ -328,7 +329,7 @@ def _written_sealed(loaded: Loaded, text: str) -> Any:
     other text, which the parser then reads.
 
     Every encrypted record is written by pingan (or sops), so nearly all take
-    this path, which costs a fifth of the parser's. The layout it accepts is
+    this path, which costs about a third of the parser's. The layout it accepts is
     so narrow that YAML reads it one way only: keys of the model at column 1,
     values that are quoted text without escapes, tokens, "" or [], list items
     of tokens; no comment but the schema line; a `sops:` block as
