@@ -411,3 +411,16 @@ def test_signatures_are_kept_only_beside_the_index_they_describe(sealed: tuple[P
     monkeypatch.setattr(cache, "_replace", real)
     with Repository(root, keyring=_keyring(keys.ci)).verdicts() as again:  # the record is judged again, not kept
         assert "ENC005" in [p.code for p in again.problems] or again.tally()["计入"] != 2
+
+
+def test_a_damaged_encrypted_index_stops_the_run_with_a_clear_error(sealed: tuple[Path, KeySet],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index its signatures call current but that no longer opens: the read that needs it stops with an OSError
+    saying the cache is damaged (the CLI prints it in Chinese), never a silent empty index or an internal error."""
+    root, keys = sealed
+    with Repository(root, keyring=_keyring(keys.ci)).verdicts():
+        pass
+    monkeypatch.setattr(cache, "_open_sealed", lambda path, at: None)
+    with pytest.raises(OSError, match="校验缓存已损坏"):
+        with Repository(root, keyring=_keyring(keys.ci)).verdicts() as warm:
+            list(warm)

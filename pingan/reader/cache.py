@@ -223,13 +223,15 @@ def _open_sealed(path: Path, at: CacheAt) -> TextIO | None:
 
 
 class _Deferred:
-    """An encrypted index whose signatures file says it is this run's (see `signature_lines`): decrypted when
+    """An encrypted index whose signatures file says it is this run's (see `_signatures_for`): decrypted when
     first read, which an unchanged run that needs only its summary never does. The file was sealed for the
     keys of this run key and has not been written since, so it opens; if the disk damaged it, the run stops
     with an OSError saying so rather than go on without the records."""
 
-    def __init__(self, path: Path, at: CacheAt, start: int):
+    def __init__(self, path: Path, at: CacheAt, start: int, signatures: TextIO):
         self._path, self._at, self._start = path, at, start
+        #: The signatures file, open after its header: what `signature_lines` gives.
+        self.signatures = signatures
         self._open: TextIO | None = None
 
     def _handle(self) -> TextIO:
@@ -252,16 +254,16 @@ class _Deferred:
         return iter(self._handle())
 
     def close(self) -> None:
+        self.signatures.close()
         if self._open is not None:
             self._open.close()
 
 
-def signature_lines(at: CacheAt, key: str) -> Iterator[str] | None:
-    """The path, digest and signature of each line of the encrypted index kept under `key`, from the file beside
-    it, when that file was written for the index as it stands (its header names the index file's signature);
-    else None (a plaintext index is read directly)."""
-    path, index = _cache_file(at, SIGNATURES_FILE), _cache_file(at)
-    if at.sealed_for is None or path is None or index is None or not path.is_file():
+def _signatures_for(at: CacheAt, key: str, index: Path) -> TextIO | None:
+    """The signatures file beside the encrypted index `index`, open after its header, when it was written for
+    that index as it stands under `key` (its header names the index file's signature); else None."""
+    path = _cache_file(at, SIGNATURES_FILE)
+    if path is None or not path.is_file():
         return None
     try:
         handle = open(path, encoding="utf-8", newline="\n")
@@ -270,12 +272,13 @@ def signature_lines(at: CacheAt, key: str) -> Iterator[str] | None:
     if handle.readline() != _signatures_header(key, current_signature(str(index))):
         handle.close()
         return None
-    return _closing(handle)
+    return handle
 
 
-def _closing(handle: TextIO) -> Iterator[str]:
-    with handle:
-        yield from handle
+def signature_lines(stored: TextIO | None) -> TextIO | None:
+    """The path, digest and signature of each line of an index `stored` left encrypted (one per index line, in
+    the same order); None for any other (a plaintext or opened index is read directly)."""
+    return stored.signatures if isinstance(stored, _Deferred) else None
 
 
 def _signatures_header(key: str, index_signature: str) -> str:
@@ -286,12 +289,17 @@ def _signatures_header(key: str, index_signature: str) -> str:
 def stored(at: CacheAt, key: str) -> Iterator[TextIO | None]:
     """The last run's index when its key is `key`, open after the header line, else None."""
     path = _cache_file(at)
+    signatures = _signatures_for(at, key, path) if path is not None and at.sealed_for is not None else None
+    if path is not None and signatures is not None:  # an encrypted index its signatures describe: left closed
+        deferred = _Deferred(path, at, len(_header(key).encode("utf-8")), signatures)
+        try:
+            yield cast(TextIO, deferred)
+        finally:
+            deferred.close()
+        return
     try:
         if path is None or not path.is_file():
             handle = None
-        elif at.sealed_for is not None and signature_lines(at, key) is not None:
-            yield cast(TextIO, _Deferred(path, at, len(_header(key).encode("utf-8"))))
-            return
         elif at.sealed_for is not None:
             handle = _open_sealed(path, at)
         else:

@@ -198,7 +198,7 @@ def record_index(root: Path, rels: list[str], ctx: Context, settings_digest: str
     key = cache.run_key(settings_digest, ctx.today, keyring.recipients)
     with cache.stored(at, key) if use_cache else nullcontext() as stored:
         start = stored.tell() if stored else 0
-        signatures = cache.signature_lines(at, key) if stored else None  # an encrypted index need not be opened
+        signatures = cache.signature_lines(stored)  # an encrypted index need not be opened
         comparison = compare(root, rels, signatures if signatures is not None else stored or ())
         if stored and comparison.unchanged:
             yield index.Index(stored, start, len(rels), key=key, kept=True)  # nothing changed: the stored index is this run's
