@@ -60,9 +60,7 @@ def sealed_as_the_repository_says(rec: RecordView, ctx: Context) -> Iterator[Pro
         if key not in _CLEAR and key not in seal.encrypted and value not in ("", None, []):
             yield rec.problem("ENC002", key, at_key=True, key=key)
     expected = keys.recipients_for(rec.folder)
-    actual = seal.envelope.stanzas.keys()
-    if len(actual) == len(expected) and all(r in actual for r in expected):
-        return
+    actual = seal.envelope.recipients
     missing = [keys.login_of(r) for r in expected if r not in actual]
     extra = len(actual - set(expected))
     if missing or extra:
