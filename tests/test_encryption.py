@@ -424,3 +424,32 @@ def test_a_damaged_encrypted_index_stops_the_run_with_a_clear_error(sealed: tupl
     with pytest.raises(OSError, match="校验缓存已损坏"):
         with Repository(root, keyring=_keyring(keys.ci)).verdicts() as warm:
             list(warm)
+
+
+def test_a_cache_forged_for_cis_key_and_committed_is_refused_and_never_read(sealed: tuple[Path, KeySet]) -> None:
+    """CI's key is public, so a maintainer can seal a cache for it: the index and rules' results of a clean run,
+    with the clear signatures file rewritten to describe the index as it now stands, committed beside a bad
+    record. No cache in the tree is ever read: each file is refused, and the record's errors are reported."""
+    root, keys = sealed
+    ci = _keyring(keys.ci)
+    with Repository(root, keyring=ci).verdicts():
+        pass
+    folder = root / cache.CACHE_DIR
+    clean = {path.name: path.read_bytes() for path in folder.iterdir()}
+    bad = valid_record(编号="taiyuan-00009", 身份证号码="140121199001011018", 手机="12345678901")
+    rel = record_file(bad)[0]
+    Repository(root, keyring=ci).write_record(rel, bad)
+    for name, content in clean.items():
+        (folder / name).write_bytes(content)
+    signatures = folder / cache.SIGNATURES_FILE
+    header, rest = signatures.read_text(encoding="utf-8").split("\n", 1)
+    current = cache.current_signature(str(folder / cache.CACHE_FILE))
+    signatures.write_text(header.rsplit(" ", 1)[0] + f" {current}\n" + rest, encoding="utf-8")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A", "-f"], check=True)
+    subprocess.run([*git, "commit", "-qm", "records and a cache"], check=True)
+    with Repository(root, keyring=ci).verdicts() as verdicts:
+        found = {(p.code, p.file) for p in verdicts.problems if p.level == "错误"}
+    assert {("PLC006", f".cache/pingan/{name}") for name in clean} <= found
+    assert any(file == rel and code != "PLC006" for code, file in found), found
