@@ -2,9 +2,9 @@
 
 Records are parsed from libyaml events (the C parser where available) so that
 anchors, tags, merge keys and duplicate keys are seen and refused, and so that
-every value keeps its line and column for messages. An encrypted record laid
-out exactly as pingan writes it is read without the parser, with the same
-result (_written_sealed). Encrypted values are opened right after
+every value keeps its line and column for messages. A record laid out exactly
+as pingan writes it is read without the parser, with the same result
+(_written). Encrypted values are opened right after
 (sealed.py), in the same places.
 """
 from __future__ import annotations
@@ -275,7 +275,7 @@ def _has_pragma(text: str) -> bool:
     return False
 
 
-#: No value: _parse refused the file (the problem is in `loaded`), or _written_sealed found another layout.
+#: No value: _parse refused the file (the problem is in `loaded`), or _written found another layout.
 _UNREAD = object()
 
 
@@ -314,35 +314,60 @@ _SEALED_CUT = f"\n{ENVELOPE_KEY}:\n"
 _PRAGMA_LINE = f"{SCHEMA_PRAGMA}\n"
 
 
-#: What a record's encrypted file holds above its `sops:` block, line by line, exactly as yamlio writes it:
-#: a key of the model, then a quoted clear value, a token, "" or [], or nothing and a list of tokens below.
-_QUOTED = '"[^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*"'
+#: What a record file holds (above its `sops:` block when encrypted), line by line, exactly as yamlio writes it:
+#: a key of the model, then a quoted value, a token, a plain value, "" or [], or nothing and a list below.
+_QUOTED = '"[^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]*"'
 _TOKEN = r"ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]"
+#: A plain value of letters, digits, Chinese and a few marks that mean nothing to YAML, with single spaces
+#: between words: YAML reads it as its text, unless it starts as a number, date, boolean or null may
+#: (see _plain_value).
+_SAFE = "A-Za-z0-9\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_PLAIN = f"[{_SAFE}][{_SAFE}._/()-]*(?: [{_SAFE}._/()-]+)*"
 #: A key as yamlio writes the model's (each is checked against them): a plain scalar YAML reads as that text.
 _KEY = r"[^\x00-\x7f]+|QQ"
-_WRITTEN_LINE = re.compile(rf'((?:({_KEY}):(?: ({_QUOTED}|{_TOKEN}|\[\])|)|  - ({_TOKEN}|""))\n)')
+_WRITTEN_LINE = re.compile(
+    rf'((?:({_KEY}):(?: ({_QUOTED}|{_TOKEN}|{_PLAIN}|\[\])|)|  - ({_TOKEN}|{_QUOTED}|{_PLAIN}))\n)')
 _RECORD_KEYS = frozenset((*CLEAR_KEYS, *SEALED_KEYS))
+_BOOLEANS = {"true": True, "false": False}
 
 
-def _written_sealed(loaded: Loaded, text: str) -> Any:
-    """An encrypted record exactly as pingan writes it (yamlio), read without the YAML parser; _UNREAD for any
-    other text, which the parser then reads.
+def _plain_value(written: str) -> Any:
+    """A value of the layout as YAML reads it: quoted text without its quotes, a token, or a plain value; _UNREAD
+    for a plain value the parser reads otherwise or refuses (a number, "yes", null, a day that does not exist)."""
+    first = written[0]
+    if first == '"':
+        return written[1:-1]
+    if first not in _IMPLICIT_FIRST:
+        return written
+    if _PLAIN_DATE.fullmatch(written):
+        try:
+            return date(int(written[:4]), int(written[5:7]), int(written[8:]))
+        except ValueError:
+            return _UNREAD
+    if written in _BOOLEANS:
+        return _BOOLEANS[written]
+    return written if _RESOLVER.resolve(yaml.ScalarNode, written, (True, False)) == _STR else _UNREAD
 
-    Every encrypted record is written by pingan (or sops), so nearly all take
-    this path, which costs about a third of the parser's. The layout it accepts is
-    so narrow that YAML reads it one way only: keys of the model at column 1,
-    values that are quoted text without escapes, tokens, "" or [], list items
-    of tokens; no comment but the schema line; a `sops:` block as
-    sopsfile.envelope_lines writes it. The tests hold its result (values,
-    positions, problems) to the parser's on written files and on thousands of
-    altered ones.
+
+def _written(loaded: Loaded, text: str) -> Any:
+    """A record exactly as pingan writes it (yamlio), plaintext or encrypted, read without the YAML parser;
+    _UNREAD for any other text, which the parser then reads.
+
+    Every record pingan writes (import, demo data, fixes, encryption) takes this
+    path, which costs about a third of the parser's. The layout it accepts is so
+    narrow that YAML reads it one way only: keys of the model at column 1; values
+    that are quoted text without escapes, tokens, plain values of letters,
+    digits, Chinese and single spaces, or []; list items of the same; no comment but the schema
+    line; an encrypted record's `sops:` block as sopsfile.envelope_lines writes
+    it. The tests hold its result (values, positions, problems) to the parser's
+    on written files and on thousands of altered ones.
     """
-    cut = text.rfind(_SEALED_CUT)
-    if cut < 0 or not text.startswith(_PRAGMA_LINE):
+    if not text.startswith(_PRAGMA_LINE):
         return _UNREAD
-    head = text[:cut + 1]
-    block = written_envelope(text[cut + 1:], head.count("\n") + 1)
-    if block is None:
+    cut = text.rfind(_SEALED_CUT)
+    head = text if cut < 0 else text[:cut + 1]
+    block = None if cut < 0 else written_envelope(text[cut + 1:], head.count("\n") + 1)
+    if cut >= 0 and block is None:
         return _UNREAD
     lines = _WRITTEN_LINE.findall(head, len(_PRAGMA_LINE))
     if sum(len(line[0]) for line in lines) != len(head) - len(_PRAGMA_LINE):  # a line that is not of the layout
@@ -350,16 +375,19 @@ def _written_sealed(loaded: Loaded, text: str) -> Any:
     value: dict[str, Any] = {}
     marks, key_marks = loaded.marks, loaded.key_marks
     row, key = 1, ""
-    items: list[str] | None = None  # the list being read (after "key:" alone on its line)
+    items: list[Any] | None = None  # the list being read (after "key:" alone on its line)
     for _, name, written, item in lines:
         row += 1
         if item:
             if items is None:
                 return _UNREAD
+            read = _plain_value(item)
+            if read is _UNREAD:
+                return _UNREAD
             marks[(key, len(items))] = (row, 5)
             if not items:
                 marks[(key,)] = (row, 3)
-            items.append(item[1:-1] if item[0] == '"' else item)
+            items.append(read)
             continue
         if items == []:  # "key:" with nothing under it: YAML reads null, which yamlio never writes
             return _UNREAD
@@ -371,14 +399,18 @@ def _written_sealed(loaded: Loaded, text: str) -> Any:
             value[key] = items = []
             continue
         items = None
+        read = [] if written == "[]" else _plain_value(written)
+        if read is _UNREAD:
+            return _UNREAD
         marks[(key,)] = (row, len(key) + 3)
-        value[key] = written[1:-1] if written[0] == '"' else [] if written == "[]" else written
+        value[key] = read
     if not value or items == []:
         return _UNREAD
     marks[()] = (2, 1)
-    value[ENVELOPE_KEY], values, keys = block
-    marks.update(values)
-    key_marks.update(keys)
+    if block is not None:
+        value[ENVELOPE_KEY], values, keys = block
+        marks.update(values)
+        key_marks.update(keys)
     return value
 
 
@@ -415,7 +447,7 @@ def load_yaml(path: str | Path, rel: str, text_keys: frozenset[str] = frozenset(
     text, encoding = _decode(raw)
     if text is None:
         return refuse("YML001", 1, 1, encoding=encoding)
-    value = _written_sealed(loaded, text)
+    value = _written(loaded, text)
     if value is _UNREAD:
         loaded.marks.clear()
         loaded.key_marks.clear()

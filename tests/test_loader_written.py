@@ -1,5 +1,6 @@
-"""The loader's reading of encrypted records as pingan writes them (loader._written_sealed) gives exactly what
-the YAML parser gives: values, every position and every problem, on written files and on altered ones."""
+"""The loader's reading of records as pingan writes them, plaintext and encrypted (loader._written), gives
+exactly what the YAML parser gives: values, every position and every problem, on written files and on altered
+ones."""
 from __future__ import annotations
 
 import random
@@ -17,20 +18,21 @@ from pingan.sopsfile import Sealer
 from pingan.yamlio import dump_record
 
 #: Characters that mean something to YAML, and some that look like what the layout allows.
-_HOSTILE = list("\"'#:- \n\t[]{}|>&*!%@`,?\\=/+AZaz09\u3000\u2028\ufeff\x85") + ["姓", "：", "\r\n", "  ", ": "]
+_HOSTILE = list("\"'#:- \n\t[]{}|>&*!%@`,?\\=/+.()_~<AZaz09yYnNoO\u3000\u2028\ufeff\ufffe\x85\xa0\u200b") + [
+    "姓", "：", "\r\n", "  ", ": ", " #", "- ", "true", "no", "null", "0x1", "1.5", "-1", "2015-02-30", "2015-2-3"]
 
 
 def _both(path: Path) -> tuple[Loaded, Loaded, bool]:
     """(as loaded, as the YAML parser alone loads it, whether the layout reader took it)."""
     text = path.read_bytes().decode("utf-8", "surrogatepass").removeprefix("\ufeff")  # as the loader decodes it
-    taken = loader._written_sealed(Loaded("probe"), text) is not loader._UNREAD
+    taken = loader._written(Loaded("probe"), text) is not loader._UNREAD
     fast = load_yaml(path, "r.yaml", TEXT_KEYS, pragma=True)
-    saved = loader._written_sealed
-    loader._written_sealed = lambda loaded, text: loader._UNREAD  # type: ignore[assignment]
+    saved = loader._written
+    loader._written = lambda loaded, text: loader._UNREAD
     try:
         parsed = load_yaml(path, "r.yaml", TEXT_KEYS, pragma=True)
     finally:
-        loader._written_sealed = saved
+        loader._written = saved
     return fast, parsed, taken
 
 
@@ -45,6 +47,12 @@ def sealer(tmp_path_factory: pytest.TempPathFactory) -> Sealer:
     return Sealer.fresh([new_identity(folder / f"{n}.agekey") for n in "abcd"])
 
 
+@pytest.fixture(scope="module", params=["plaintext", "encrypted"])
+def writer(request: pytest.FixtureRequest, sealer: Sealer) -> Sealer | None:
+    """Records written both ways: in clear, and encrypted for four keys."""
+    return sealer if request.param == "encrypted" else None
+
+
 def _records() -> list[dict[str, Any]]:
     return [
         valid_record(),
@@ -55,20 +63,35 @@ def _records() -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("number", range(3))
-def test_written_records_read_as_the_parser_reads_them(tmp_path: Path, sealer: Sealer, number: int) -> None:
+def test_written_records_read_as_the_parser_reads_them(tmp_path: Path, writer: Sealer | None, number: int) -> None:
     path = tmp_path / "r.yaml"
-    path.write_text(dump_record(_records()[number], sealer), encoding="utf-8")
+    text = dump_record(_records()[number], writer)
+    path.write_text(text, encoding="utf-8")
     fast, parsed, taken = _both(path)
-    assert taken, "a record as pingan writes it takes the layout reader"
+    # Only a value with a character YAML must escape ("\\" in a quoted value) is left to the parser.
+    assert taken == ("\\" not in text), "a record as pingan writes it takes the layout reader"
     assert _same(fast, parsed)
-    assert fast.data is not None and "sops" in fast.data
+    assert fast.data is not None and ("sops" in fast.data) == (writer is not None)
 
 
-def test_altered_records_read_as_the_parser_reads_them(tmp_path: Path, sealer: Sealer) -> None:
+def test_every_kind_of_plain_value_reads_as_the_parser_reads_it(tmp_path: Path) -> None:
+    """Dates, booleans, codes and text that start as numbers or booleans may: read as YAML reads them, or left
+    to the parser when YAML reads them as another type or refuses them."""
+    path = tmp_path / "r.yaml"
+    for value in ["2015-02-28", "2015-02-30", "2015-2-3", "true", "false", "True", "yes", "No", "on", "null",
+                  "Null", "0351-1234567", "12345", "1_000", "0x1F", "1.5", "1e3", "lvliang-00226", "tyut",
+                  "nan", "NaN", "inf", "83号", "(备注)", "a/b", "三.五"]:
+        text = dump_record(valid_record(), None).replace("\n民族: 汉族\n", f"\n民族: {value}\n")
+        path.write_text(text, encoding="utf-8")
+        fast, parsed, _ = _both(path)
+        assert _same(fast, parsed), value
+
+
+def test_altered_records_read_as_the_parser_reads_them(tmp_path: Path, writer: Sealer | None) -> None:
     """Thousands of one-character edits of written records (YAML's special characters, look-alikes, line breaks):
     whatever the layout reader accepts, it reads as the parser does; everything else goes to the parser."""
     chance = random.Random(15)
-    texts = [dump_record(record, sealer) for record in _records()]
+    texts = [dump_record(record, writer) for record in _records()]
     path = tmp_path / "r.yaml"
     taken_count = 0
     for attempt in range(3000):
