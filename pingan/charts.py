@@ -27,7 +27,7 @@ import multiprocessing
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 RED = "#b5121b"
@@ -238,23 +238,26 @@ def _paint_for(caller: Any, callers_end: Any, processes: int) -> None:
         except EOFError:  # the caller left without charts to draw
             return
         try:
-            caller.send(pool.map(_draw, specs, chunksize=1))
+            drawn: list[str] | Exception = pool.map(_draw, specs, chunksize=1)
         except Exception as exc:  # handed to the caller, which raises it
-            caller.send(exc)
+            drawn = exc
+        with suppress(OSError):  # the caller failed after asking, and left without them
+            caller.send(drawn)
 
 
 @contextmanager
-def painters(processes: int) -> Iterator[Callable[[list[Spec]], list[str]]]:
-    """A function that draws charts in `processes` processes, started now so that matplotlib loads while
-    the caller does other work (reading, counting).
+def painters(processes: int) -> Iterator[Callable[[list[Spec]], Callable[[], list[str]]]]:
+    """A function that starts drawing charts in `processes` processes and returns a function that waits for
+    them; the processes start now, so that matplotlib loads while the caller does other work (reading,
+    counting), and draw while it writes its other files.
 
     Loading matplotlib takes about a second of processor time, so it is loaded
     once and the painters are forked from the process that loaded it. With
     fewer than two processes, or where processes cannot be forked, charts are
-    drawn here.
+    drawn here, when they are asked for.
     """
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda specs: [_draw(spec) for spec in specs]
+        yield lambda specs: lambda: [_draw(spec) for spec in specs]
         return
     forking = multiprocessing.get_context("fork")
     ours, theirs = forking.Pipe()
@@ -262,11 +265,14 @@ def painters(processes: int) -> Iterator[Callable[[list[Spec]], list[str]]]:
     server.start()
     theirs.close()
 
-    def draw(specs: list[Spec]) -> list[str]:
+    def drawn() -> list[str]:
+        svgs = ours.recv()
+        if isinstance(svgs, Exception):
+            raise svgs
+        return svgs
+
+    def draw(specs: list[Spec]) -> Callable[[], list[str]]:
         ours.send(specs)
-        drawn = ours.recv()
-        if isinstance(drawn, Exception):
-            raise drawn
         return drawn
 
     try:

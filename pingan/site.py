@@ -10,6 +10,7 @@ the sources themselves for `mkdocs serve`.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -383,27 +385,28 @@ def generate(root: Path, docs: Path, today: date | None = None, workers: int | N
         stored, made = releases.stored_or_made(root, people.people, units, province, repo.today, make_releases)
         st = stats.compute(people.people, units, province, repo.today, dict(people.not_counted),
                            releases.cumulative(stored, units), [r.note for r in stored])
-        svgs = draw([(t.title, t.columns, _chart_values(t), t.key == stats.MONTHS) for t in st.tables])
-    out = docs / GENERATED
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "charts").mkdir(parents=True)
-    (out / RELEASES).mkdir()
+        drawn = draw([(t.title, t.columns, _chart_values(t), t.key == stats.MONTHS) for t in st.tables])
+        out = docs / GENERATED
+        if out.exists():
+            shutil.rmtree(out)
+        (out / "charts").mkdir(parents=True)
+        (out / RELEASES).mkdir()
+        written: list[Path] = []
+        links: dict[str, tuple[str, str]] = {}
+        for release in stored:  # while the charts are drawn
+            name = release.period.label
+            csv_path, xlsx_path = out / RELEASES / f"{name}.csv", out / RELEASES / f"{name}.xlsx"
+            csv_path.write_text(releases.release_csv(release, units), encoding="utf-8")
+            releases.release_xlsx(release, units, xlsx_path)
+            links[name] = (f"{RELEASES}/{name}.csv", f"{RELEASES}/{name}.xlsx")
+            written += [csv_path, xlsx_path]
+        svgs = drawn()
     charts: dict[str, str] = {}
-    written: list[Path] = []
     for t, svg in zip(st.tables, svgs):
         path = out / "charts" / f"{t.key}.svg"
         path.write_text(svg, encoding="utf-8")
         charts[t.key] = f"charts/{t.key}.svg"
         written.append(path)
-    links: dict[str, tuple[str, str]] = {}
-    for release in stored:
-        name = release.period.label
-        csv_path, xlsx_path = out / RELEASES / f"{name}.csv", out / RELEASES / f"{name}.xlsx"
-        csv_path.write_text(releases.release_csv(release, units), encoding="utf-8")
-        releases.release_xlsx(release, units, xlsx_path)
-        links[name] = (f"{RELEASES}/{name}.csv", f"{RELEASES}/{name}.xlsx")
-        written += [csv_path, xlsx_path]
     csv_name = "stats.csv"
     ordered = stats.ordered_units(units)
     stories = read_stories(docs / POSTS, docs.parent)
@@ -542,14 +545,30 @@ def _xlsx_unsafe(path: Path) -> bool:
         workbook.close()
 
 
-def unpublishable(out: Path, origin: Path | None = None) -> list[Problem]:
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def neutral_workbooks(folder: Path) -> frozenset[str]:
+    """The digests of the workbooks under `folder` whose every cell is formula-neutral.
+
+    The build reads the workbooks it generated while MkDocs builds the pages
+    (reading them takes as long as the build's own last step), so that the
+    published copies, byte for byte the same, need not be read again.
+    """
+    return frozenset(_digest(path) for path in sorted(folder.rglob("*.xlsx"))
+                     if path.is_file() and not path.is_symlink() and not _xlsx_unsafe(path))
+
+
+def unpublishable(out: Path, origin: Path | None = None, checked: frozenset[str] = frozenset()) -> list[Problem]:
     """Every file of the built site `out` that the allow-list does not let through (LEK002).
 
     Allowed: HTML, CSS, JS and SVG that are text; raster images without metadata
     (the build re-encodes them first); the CSV/xlsx tables under generated/ with
-    formula-neutral cells; the search index, sitemap and robots.txt; the theme's
-    source maps. `origin` is the docs/ folder the site was built from: a file
-    that came from there is named as docs/….
+    formula-neutral cells (a workbook whose digest is in `checked` was read
+    already and is neutral); the search index, sitemap and robots.txt; the
+    theme's source maps. `origin` is the docs/ folder the site was built from: a
+    file that came from there is named as docs/….
     """
     problems = []
     for path in sorted(p for p in out.rglob("*") if p.is_file() or p.is_symlink()):
@@ -570,7 +589,7 @@ def unpublishable(out: Path, origin: Path | None = None) -> list[Problem]:
                 problems.append(_not_allowed(out, rel, f"图片带有元数据（{'、'.join(extra)}）", origin))
         elif suffix in TABLE_TYPES and rel.startswith(f"{GENERATED}/"):
             unsafe = (path.read_text(encoding="utf-8-sig") != cellsafe.neutral_csv(path.read_text(encoding="utf-8-sig"))
-                      if suffix == ".csv" else _xlsx_unsafe(path))
+                      if suffix == ".csv" else _digest(path) not in checked and _xlsx_unsafe(path))
             if unsafe:
                 problems.append(_not_allowed(out, rel, "表格中有以 = + - @ 开头、会被当作公式的单元格", origin))
         else:
@@ -601,8 +620,9 @@ def reencode_image(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def publish_clean(out: Path, origin: Path | None = None) -> None:
-    """Make the built site publishable, or refuse it: raster images re-encoded, tables neutral, allow-list checked."""
+def publish_clean(out: Path, origin: Path | None = None, checked: frozenset[str] = frozenset()) -> None:
+    """Make the built site publishable, or refuse it: raster images re-encoded, tables neutral, allow-list checked
+    (`checked`: the digests of neutral workbooks already read, see neutral_workbooks)."""
     for path in sorted(out.rglob("*")):
         if not path.is_file() or path.is_symlink():
             continue
@@ -618,7 +638,7 @@ def publish_clean(out: Path, origin: Path | None = None) -> None:
             neutral = cellsafe.neutral_csv(text)
             if neutral != text:
                 path.write_text(neutral, encoding="utf-8")
-    problems = unpublishable(out, origin)
+    problems = unpublishable(out, origin, checked)
     if problems:
         shutil.rmtree(out, ignore_errors=True)
         raise NotPublishable(problems)
@@ -695,6 +715,9 @@ def build(root: Path, out: Path, sources: Path | None = None, stories: Sequence[
             generated = generate(root, staging / "docs", today, workers, make_releases=make_releases)
             _named_as_written(generated, origins)
             _refuse_stories(generated)
-            finish()
-        publish_clean(out, staging / "docs")
+            with ThreadPoolExecutor(1) as reader:  # MkDocs runs in its own process meanwhile
+                reading = reader.submit(neutral_workbooks, staging / "docs" / GENERATED)
+                finish()
+                checked = reading.result()
+        publish_clean(out, staging / "docs", checked)
     return generated

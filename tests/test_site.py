@@ -109,12 +109,22 @@ def test_painters_draw_what_bar_chart_draws_and_hand_back_failures() -> None:
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     specs = [("性别", ["男", "女"], ["120", "<10"], False), ("每月登记人数", ["2014-11"], ["30"], True)]
     with painters(2) as draw:
-        assert draw(specs) == [bar_chart(t, labels, shown, time=v) for t, labels, shown, v in specs]
+        assert draw(specs)() == [bar_chart(t, labels, shown, time=v) for t, labels, shown, v in specs]
     with pytest.raises(TypeError), painters(2) as draw:
-        draw([("坏图", None, ["1"], False)])  # type: ignore[list-item]  # labels that are not a list
+        draw([("坏图", None, ["1"], False)])()  # type: ignore[list-item]  # labels that are not a list
     with pytest.raises(KeyError), painters(2):
         raise KeyError("the caller failed before drawing")
     assert new_children(before) == []
+
+
+def test_a_caller_that_fails_while_the_charts_are_drawn_leaves_no_process_and_no_traceback(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    with pytest.raises(KeyError), painters(2) as draw:
+        draw([("性别", ["男", "女"], ["120", "<10"], False)] * 6)
+        raise KeyError("writing the release workbooks failed")
+    assert new_children(before) == []
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_every_page_is_reachable_from_the_navigation(demo_site: tuple[Path, Path]) -> None:
