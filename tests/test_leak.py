@@ -147,6 +147,25 @@ def test_allow_list_names_every_file_it_refuses(demo_site: tuple[Path, Path], si
     assert found == {("LEK002", name) for name in ("名单.xlsx", "data.js", "photo.jpg", "extra.csv", "notes.txt")}
 
 
+def test_a_workbook_read_before_publishing_is_trusted_only_byte_for_byte(demo_site: tuple[Path, Path],
+                                                                          site_copy: Path) -> None:
+    """The build reads its workbooks while MkDocs runs; what is published is read again unless it is the same
+    bytes: a workbook with a formula, or one changed after it was read, is refused all the same."""
+    import xlsxwriter
+
+    releases = site_copy / "generated/releases"
+    published = sorted(releases.glob("*.xlsx"))
+    assert published, "the demo site offers its releases as workbooks"
+    book = xlsxwriter.Workbook(str(releases / "extra.xlsx"))
+    book.add_worksheet().write_string(0, 0, "=HYPERLINK(\"http://x\")")
+    book.close()
+    checked = site.neutral_workbooks(site_copy / "generated")
+    assert len(checked) == len(published)  # every neutral workbook, and not the one with a formula
+    shutil.copy(releases / "extra.xlsx", published[0])  # changed after it was read
+    found = {p.file.rsplit("/", 1)[-1] for p in site.unpublishable(site_copy, checked=checked)}
+    assert found == {"extra.xlsx", published[0].name}
+
+
 def test_cli_leak_check_reports_unpublishable_files(demo_site: tuple[Path, Path], site_copy: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     root, _ = demo_site
