@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import logging
 import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -229,8 +230,13 @@ def _ready() -> None:
 
 
 def _paint_for(caller: Any, callers_end: Any, processes: int) -> None:
-    """The painters' process: load matplotlib once, fork the painters from here, draw what the caller sends."""
+    """The painters' process: load matplotlib once, fork the painters from here, draw what the caller sends.
+
+    At low priority, as the early MkDocs process (see mkdocs_early.py): it loads on what processor time the
+    caller's checking leaves.
+    """
     callers_end.close()  # inherited by the fork; closed so that the caller leaving reads as end of file
+    os.nice(10)
     _ready()
     with multiprocessing.get_context("fork").Pool(processes) as pool:  # each painter starts loaded
         try:
