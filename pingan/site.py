@@ -534,15 +534,19 @@ def _image_metadata(path: Path) -> list[str] | None:
         return None
 
 
-def _xlsx_unsafe(path: Path) -> bool:
+def _xlsx_unsafe(path: Path) -> bool | None:
+    """Whether a cell of the workbook looks like a formula; None when it cannot be read as a workbook."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True)
     try:
-        return any(isinstance(value, str) and cellsafe.looks_like_formula(value)
-                   for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for value in row)
-    finally:
-        workbook.close()
+        workbook = load_workbook(path, read_only=True)
+        try:
+            return any(isinstance(value, str) and cellsafe.looks_like_formula(value)
+                       for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for value in row)
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - anything openpyxl cannot read is not a publishable table
+        return None
 
 
 def _digest(path: Path) -> str:
@@ -557,7 +561,7 @@ def neutral_workbooks(folder: Path) -> frozenset[str]:
     published copies, byte for byte the same, need not be read again.
     """
     return frozenset(_digest(path) for path in sorted(folder.rglob("*.xlsx"))
-                     if path.is_file() and not path.is_symlink() and not _xlsx_unsafe(path))
+                     if path.is_file() and not path.is_symlink() and _xlsx_unsafe(path) is False)
 
 
 def unpublishable(out: Path, origin: Path | None = None, checked: frozenset[str] = frozenset()) -> list[Problem]:
@@ -590,7 +594,9 @@ def unpublishable(out: Path, origin: Path | None = None, checked: frozenset[str]
         elif suffix in TABLE_TYPES and rel.startswith(f"{GENERATED}/"):
             unsafe = (path.read_text(encoding="utf-8-sig") != cellsafe.neutral_csv(path.read_text(encoding="utf-8-sig"))
                       if suffix == ".csv" else _digest(path) not in checked and _xlsx_unsafe(path))
-            if unsafe:
+            if unsafe is None:
+                problems.append(_not_allowed(out, rel, "无法作为 Excel 表格读取", origin))
+            elif unsafe:
                 problems.append(_not_allowed(out, rel, "表格中有以 = + - @ 开头、会被当作公式的单元格", origin))
         else:
             problems.append(_not_allowed(out, rel, f"文件类型 {suffix or '（无扩展名）'} 不在允许发布之列", origin))

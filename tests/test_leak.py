@@ -162,8 +162,12 @@ def test_a_workbook_read_before_publishing_is_trusted_only_byte_for_byte(demo_si
     checked = site.neutral_workbooks(site_copy / "generated")
     assert len(checked) == len(published)  # every neutral workbook, and not the one with a formula
     shutil.copy(releases / "extra.xlsx", published[0])  # changed after it was read
-    found = {p.file.rsplit("/", 1)[-1] for p in site.unpublishable(site_copy, checked=checked)}
-    assert found == {"extra.xlsx", published[0].name}
+    (releases / "broken.xlsx").write_bytes(b"PK\x03\x04")
+    assert site.neutral_workbooks(site_copy / "generated") < checked
+    found = {(p.file.rsplit("/", 1)[-1], p.message.split("：")[-1])
+             for p in site.unpublishable(site_copy, checked=checked)}
+    formula = "表格中有以 = + - @ 开头、会被当作公式的单元格"
+    assert found == {("extra.xlsx", formula), (published[0].name, formula), ("broken.xlsx", "无法作为 Excel 表格读取")}
 
 
 def test_cli_leak_check_reports_unpublishable_files(demo_site: tuple[Path, Path], site_copy: Path,
