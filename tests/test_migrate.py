@@ -152,6 +152,6 @@ def test_bench_encryption_smoke(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(PROJECT / "scripts/bench_encryption.py"), "--count", "100",
                            "--work", str(tmp_path / "bench")], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    for label in ("encrypt-all", "CI cold validation / plaintext cold", "CI warm validation / parse baseline",
+    for label in ("encrypt-all", "CI cold / plaintext cold, parser", "CI warm validation / parse baseline",
                   "unit local cold / parse baseline", "average record, 4 recipients", "one more recipient"):
         assert label in done.stdout
