@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parse, plain_cold, plain_parser, ci_cold, ci_warm, unit_cold, unit_warm = (
         statistics.median(timings[name]) for name in runs)
     for name, values in timings.items():
-        print(f"{name + ':':12s} wall {' '.join(f'{v:6.2f}' for v in values)} s (median {statistics.median(values):.2f}); "
+        print(f"{name + ':':14s} wall {' '.join(f'{v:6.2f}' for v in values)} s (median {statistics.median(values):.2f}); "
               f"CPU {' '.join(f'{v:6.2f}' for v in cpu[name])} s (median {statistics.median(cpu[name]):.2f})")
     # The verdicts are on wall time, what a user waits for; the CPU-time ratio is the steadier estimate of the
     # same work on a shared machine, printed beside it.
