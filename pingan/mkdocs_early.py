@@ -4,7 +4,8 @@ Importing MkDocs, Material and the Markdown extensions and loading jieba's
 dictionary take about two seconds and need no page. This process does them at
 once, then waits for one line on standard input: "build" runs MkDocs' own
 command line with this process's arguments; anything else (the caller gave up)
-ends it. The search plugin finds jieba ready and only adds the user dictionary.
+ends it. The search plugin finds jieba ready and only adds the user dictionary,
+and the theme's templates are compiled already (mkdocs_hooks.compile_templates).
 
 It runs at low priority (nice 10): while the records are checked on every
 processor it loads on the time they leave, and once the checking is done it has
@@ -25,7 +26,10 @@ def main() -> None:
     import mkdocs.commands.build  # noqa: F401
     from mkdocs.__main__ import cli
 
+    from .mkdocs_hooks import compile_templates
+
     jieba.initialize()
+    compile_templates(sys.argv[sys.argv.index("-f") + 1])
     if sys.stdin.readline().strip() == "build":
         cli.main(args=sys.argv[1:], prog_name="mkdocs")
 

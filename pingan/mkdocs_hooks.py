@@ -13,6 +13,8 @@ staged copy of mkdocs.yml, docs/ and overrides/, where pingan/ is not).
   (written by `pingan site`); templates read them as `config.extra.pingan`.
 - The search index is written as UTF-8 rather than \\u escapes (half the size), and
   without the HTML tags of the text (results show plain text).
+- The theme's templates are compiled once, before the pages exist, by the early
+  MkDocs process (mkdocs_early.py), and kept in its memory for the build.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 STAFF_FOLDERS = ("guides/",)
 STAFF_PAGES = frozenset({"stories-guide.md", "reference/codes.md", "about/zensical.md"})
@@ -43,6 +47,46 @@ def read_facts(docs_dir: Path) -> dict[str, Any]:
         return {}
     found = _FACTS.search(path.read_text(encoding="utf-8"))
     return json.loads(found.group(1)) if found else {}
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates held in this process's memory (Jinja checks each against its source)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self.code.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _Compiled()
+
+
+def compile_templates(config_file: str) -> None:
+    """Compile the theme's page templates into COMPILED, as the build's environment would: all but the
+    languages the site is not in (a template that needs what only the build adds is left to the build)."""
+    from mkdocs.config import load_config
+
+    theme = load_config(config_file).theme
+    env = theme.get_env()
+    env.bytecode_cache = COMPILED
+    languages = {f"partials/languages/{code}.html" for code in (theme["language"], "en")}
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html") and (
+            not name.startswith("partials/languages/") or name in languages)):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
+
+
+def on_env(env: jinja2.Environment, config: Any, files: Any) -> jinja2.Environment:
+    env.bytecode_cache = COMPILED
+    return env
 
 
 def on_config(config: Any) -> Any:

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+import jinja2
 import psutil
 import pytest
 
@@ -456,3 +457,30 @@ def test_protected_counts_are_drawn_hatched_not_as_zero() -> None:
     sizes = [float(s) for s in re.findall(r"font(?:-size)?:[^;\"]*?([\d.]+)px", svg)]
     width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))  # type: ignore[union-attr]
     assert min(sizes) * 328 / width >= 11  # at a 360-pixel phone's text width of 328 pixels
+
+
+def test_templates_compiled_before_the_pages_exist_are_used_by_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early MkDocs process compiles the theme's templates; the build's environment then loads them
+    compiled and compiles none of them again."""
+    from mkdocs.config import load_config
+
+    from pingan import mkdocs_hooks
+
+    class Counted(mkdocs_hooks._Compiled):
+        dumped = 0
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.dumped += 1
+            super().dump_bytecode(bucket)
+
+    cache = Counted()
+    monkeypatch.setattr(mkdocs_hooks, "COMPILED", cache)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    mkdocs_hooks.compile_templates(str(PROJECT / "mkdocs.yml"))
+    compiled, cache.dumped = cache.dumped, 0
+    env = mkdocs_hooks.on_env(load_config(str(PROJECT / "mkdocs.yml")).theme.get_env(), None, None)
+    everything = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    assert 20 < compiled == len(cache.code) < len(everything) / 2  # the site's languages, not Material's sixty
+    for name in ("main.html", "404.html", "base.html", "partials/languages/zh.html", "partials/footer.html"):
+        env.get_template(name)
+    assert cache.dumped == 0, "every template the pages use was compiled early"
