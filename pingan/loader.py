@@ -4,8 +4,8 @@ Records are parsed from libyaml events (the C parser where available) so that
 anchors, tags, merge keys and duplicate keys are seen and refused, and so that
 every value keeps its line and column for messages. A record laid out exactly
 as pingan writes it is read without the parser, with the same result
-(_written). Encrypted values are opened right after
-(sealed.py), in the same places.
+(_written). Encrypted values are opened right after (sealed.py), in the same
+places.
 """
 from __future__ import annotations
 
@@ -357,10 +357,11 @@ def _written(loaded: Loaded, text: str) -> Any:
     path, which costs about a third of the parser's. The layout it accepts is so
     narrow that YAML reads it one way only: keys of the model at column 1; values
     that are quoted text without escapes, tokens, plain values of letters,
-    digits, Chinese and single spaces, or []; list items of the same; no comment but the schema
-    line; an encrypted record's `sops:` block as sopsfile.envelope_lines writes
-    it. The tests hold its result (values, positions, problems) to the parser's
-    on written files and on thousands of altered ones.
+    digits, Chinese and single spaces, or []; list items of the same; no comment
+    but the schema line; an encrypted record's `sops:` block as
+    sopsfile.envelope_lines writes it. The tests hold its result (values,
+    positions, problems) to the parser's on written files and on thousands of
+    altered ones.
     """
     if not text.startswith(_PRAGMA_LINE):
         return _UNREAD
