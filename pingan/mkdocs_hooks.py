@@ -69,10 +69,14 @@ COMPILED = _Compiled()
 
 def compile_templates(config_file: str) -> None:
     """Compile the theme's page templates into COMPILED, as the build's environment would: all but the
-    languages the site is not in (a template that needs what only the build adds is left to the build)."""
+    languages the site is not in (a template that needs what only the build adds is left to the build, and
+    so is everything when the configuration cannot be read: the build then says what is wrong with it)."""
     from mkdocs.config import load_config
 
-    theme = load_config(config_file).theme
+    try:
+        theme = load_config(config_file).theme
+    except Exception:  # noqa: BLE001 - MkDocs' own build reports it, in its words
+        return
     env = theme.get_env()
     env.bytecode_cache = COMPILED
     languages = {f"partials/languages/{code}.html" for code in (theme["language"], "en")}

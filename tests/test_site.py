@@ -484,3 +484,13 @@ def test_templates_compiled_before_the_pages_exist_are_used_by_the_build(monkeyp
     for name in ("main.html", "404.html", "base.html", "partials/languages/zh.html", "partials/footer.html"):
         env.get_template(name)
     assert cache.dumped == 0, "every template the pages use was compiled early"
+
+
+def test_a_broken_site_configuration_is_reported_in_mkdocs_words_not_as_a_traceback(tmp_path: Path) -> None:
+    """The early process reads mkdocs.yml to compile the templates; when it cannot, MkDocs' own build says why."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/index.md").write_text("# 首页\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: [\n", encoding="utf-8")  # the list is never closed
+    with pytest.raises(site.MkdocsFailed) as failed:
+        site.mkdocs_build(tmp_path, tmp_path / "out")
+    assert "error parsing the configuration file" in failed.value.log and "Traceback" not in failed.value.log
