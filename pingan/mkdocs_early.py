@@ -19,7 +19,8 @@ import sys
 
 
 def main() -> None:
-    os.nice(10)
+    if hasattr(os, "nice"):  # not on Windows, where the build runs as it is
+        os.nice(10)
     import jieba
     import material.plugins.blog.plugin  # noqa: F401 - the heaviest imports of the build, made now
     import material.plugins.search.plugin  # noqa: F401
