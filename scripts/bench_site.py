@@ -16,13 +16,16 @@ Measures, on one synthetic repository in the same run:
 fresh checkout); "warm" reuses it (a rebuild, or CI with the cache restored).
 
 Targets: data pages ≤ 2 × parse; whole site ≤ 3 × bare build.
-Usage: scripts/bench_site.py [--count 30000] [--work DIR]
+Each step runs in turn, round after round (three rounds), and each figure is the median of its rounds.
+
+Usage: scripts/bench_site.py [--count 30000] [--work DIR] [--rounds 3]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=30000, help="records in the synthetic repository")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary folder)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every step; each figure is their median")
     args = parser.parse_args(argv)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="pingan-bench-site-"))
@@ -74,9 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         for rel in rels:
             load_record(root, rel)
 
-    t_parse, _ = timed(parse_all)
-    t_loader, _ = timed(load_all)
-
     def cold() -> None:
         shutil.rmtree(root / ".cache", ignore_errors=True)
 
@@ -87,15 +88,27 @@ def main(argv: list[str] | None = None) -> int:
     # The due statistics releases are made once, by `pingan release`, and committed; no site build makes them
     # (CI builds with --no-new-releases), so they are not part of any timing below.
     releases.release(root, TODAY)
-    cold()
-    t_data, generated = timed(site.generate, root, staging / "docs", TODAY)
-    t_data_warm, _ = timed(site.generate, root, staging / "docs", TODAY)
-    t_bare, _ = timed(subprocess.run, [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q",
-                                        "-f", "mkdocs.yml", "-d", str(work / "bare")],
-                      cwd=staging, env=dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0"), check=True)
-    cold()
-    t_whole, _ = timed(site.build, root, work / "site", stories=stories, today=TODAY)
-    t_whole_warm, _ = timed(site.build, root, work / "site", stories=stories, today=TODAY)
+    bare_build = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q", "-f", "mkdocs.yml",
+                  "-d", str(work / "bare")]
+    bare_env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
+    steps: dict[str, list[float]] = {name: [] for name in (
+        "parse", "loader", "data", "data warm", "bare", "whole", "whole warm")}
+    generated = None
+    # Every step in turn, round after round: a busy spell of the machine falls on all of them alike.
+    for _ in range(args.rounds):
+        steps["parse"].append(timed(parse_all)[0])
+        steps["loader"].append(timed(load_all)[0])
+        cold()
+        seconds, generated = timed(site.generate, root, staging / "docs", TODAY)
+        steps["data"].append(seconds)
+        steps["data warm"].append(timed(site.generate, root, staging / "docs", TODAY)[0])
+        steps["bare"].append(timed(subprocess.run, bare_build, cwd=staging, env=bare_env, check=True)[0])
+        cold()
+        steps["whole"].append(timed(site.build, root, work / "site", stories=stories, today=TODAY)[0])
+        steps["whole warm"].append(timed(site.build, root, work / "site", stories=stories, today=TODAY)[0])
+    assert isinstance(generated, site.Generated)
+    t_parse, t_loader, t_data, t_data_warm, t_bare, t_whole, t_whole_warm = (
+        statistics.median(times) for times in steps.values())
 
     ratio_data = t_data / t_parse if t_parse else float("inf")
     ratio_whole = t_whole / t_bare if t_bare else float("inf")
@@ -111,12 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         ("whole site, warm cache", t_whole_warm, f"{ratio_warm:.2f} × bare   (target ≤ 3)"),
     ]
     print(f"site benchmark: {len(rels)} records, {generated.statistics.registered} counted")
-    print(f"{'step':<48} {'seconds':>9}  ratio")
+    print(f"{'step (median of ' + str(args.rounds) + ' rounds)':<48} {'seconds':>9}  ratio")
     for name, seconds, note in rows:
         print(f"{name:<48} {seconds:>9.2f}  {note}")
     print(f"data pages within target: {'yes' if ratio_data <= 2 else 'NO'}; "
           f"whole site within target: cold {'yes' if ratio_whole <= 3 else 'NO'}, "
           f"warm {'yes' if ratio_warm <= 3 else 'NO'}")
+    print("every run, seconds: " + "; ".join(f"{name} {' '.join(f'{t:.2f}' for t in times)}"
+                                             for name, times in steps.items()))
     if not args.work:
         shutil.rmtree(work)
     return 0

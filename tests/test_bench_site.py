@@ -9,7 +9,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def test_bench_site_smoke(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(PROJECT / "scripts/bench_site.py"), "--count", "300",
+    done = subprocess.run([sys.executable, str(PROJECT / "scripts/bench_site.py"), "--count", "300", "--rounds", "1",
                            "--work", str(tmp_path / "work")], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -19,3 +19,4 @@ def test_bench_site_smoke(tmp_path: Path) -> None:
         "data pages, cold (load + stats + charts)", "data pages, warm cache",
         "bare Material build (mkdocs build, same pages)", "whole site, cold (pingan site)", "whole site, warm cache"]
     assert "whole site within target" in lines[9]
+    assert lines[10].startswith("every run, seconds: parse ") and lines[10].count(";") == 6
