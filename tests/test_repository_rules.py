@@ -147,6 +147,21 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int, monkeypatch: 
         assert [e.rel for e in records] == rels
 
 
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_a_worker_can_run_many_batches_ahead_of_the_process_that_merges() -> None:
+    """A child's lines wait in its pipe while this process checks its own batch: with Linux's default 64 KiB
+    (under two batches) the child stood idle half the time."""
+    import fcntl
+    import multiprocessing
+
+    import pingan.reader.checking as v
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    v._roomy(send)
+    assert fcntl.fcntl(send.fileno(), fcntl.F_GETPIPE_SZ) >= v.PIPE_BYTES >= 20 * v.BATCH * 500
+    receive.close()
+    send.close()
+
+
 def test_a_large_duplicate_group_shares_one_involvement() -> None:
     """Thousands of copies of one ID number (an upload bomb) stay linear: every problem shares one set of files."""
     from pingan.reader import load_settings
