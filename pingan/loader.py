@@ -24,7 +24,7 @@ from . import catalogue
 from .fields import CLEAR_KEYS, SEALED_KEYS
 from .problems import Problem
 from .settings import MAX_RECORD_BYTES, SCHEMA_PRAGMA, TIMEZONE
-from .sopsfile import ENVELOPE_KEY, Seal, written_envelope
+from .sopsfile import ENVELOPE_KEY, QUOTED_CHAR, TOKEN_UP_TO_TYPE, Seal, written_envelope
 
 try:
     from yaml._yaml import CParser  # what yaml.cyaml re-exports (its stubs' __all__ leaves it out)
@@ -316,8 +316,8 @@ _PRAGMA_LINE = f"{SCHEMA_PRAGMA}\n"
 
 #: What a record file holds (above its `sops:` block when encrypted), line by line, exactly as yamlio writes it:
 #: a key of the model, then a quoted value, a token, a plain value, "" or [], or nothing and a list below.
-_QUOTED = '"[^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]*"'
-_TOKEN = r"ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]"
+_QUOTED = f'"{QUOTED_CHAR}*"'
+_TOKEN = rf"{TOKEN_UP_TO_TYPE}[a-z]+\]"
 #: A plain value of letters, digits, Chinese and a few marks that mean nothing to YAML, with single spaces
 #: between words: YAML reads it as its text, unless it starts as a number, date, boolean or null may
 #: (see _plain_value).

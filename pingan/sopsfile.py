@@ -326,6 +326,11 @@ def envelope_lines(envelope: Envelope) -> list[str]:
     return lines
 
 
+#: A character a double-quoted YAML value holds as itself, with no escape and nothing libyaml refuses or reads
+#: as a line break: the quoted text that the layout readers (here and loader._written) accept.
+QUOTED_CHAR = '[^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]'
+#: An encrypted value as encrypt_value writes it, up to its type (a pattern; the type and "]" follow).
+TOKEN_UP_TO_TYPE = r"ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:"
 #: An armored age file as envelope_lines indents it.
 _ARMORED = rf"     {agefile.ARMOR_BEGIN}\n(?:     [A-Za-z0-9+/=]+\n)+     {agefile.ARMOR_END}\n"
 _STANZA_START = "  - recipient: "
@@ -333,8 +338,8 @@ _STANZA_START = "  - recipient: "
 _WRITTEN = re.compile(
     rf"{ENVELOPE_KEY}:\n  age:\n((?:{_STANZA_START}age1[0-9a-z]+\n    enc: \|\n{_ARMORED})+)"
     r'  lastmodified: "([0-9TZ:.+-]+)"\n'
-    r"  mac: (ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:str\])\n"
-    '  unencrypted_regex: "([^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*)"\n'
+    rf"  mac: ({TOKEN_UP_TO_TYPE}str\])\n"
+    f'  unencrypted_regex: "({QUOTED_CHAR}*)"\n'
     r"  version: ([0-9]+\.[0-9]+\.[0-9]+)\n")
 
 Marks = dict[tuple[str | int, ...], tuple[int, int]]
@@ -394,5 +399,5 @@ def with_envelope(text: str, envelope: Envelope) -> str:
 
 
 __all__ = ["ENVELOPE_KEY", "Envelope", "Scalar", "Seal", "SealBroken", "Sealer", "decrypt_value", "encrypt_value",
-           "Opening", "envelope_lines", "is_token", "mac_of", "read_envelope", "unwrap", "with_envelope", "wrap",
-           "written_envelope"]
+           "Opening", "QUOTED_CHAR", "TOKEN_UP_TO_TYPE", "envelope_lines", "is_token", "mac_of", "read_envelope",
+           "unwrap", "with_envelope", "wrap", "written_envelope"]

@@ -130,6 +130,9 @@ def test_a_file_sops_wrote_goes_to_the_parser(tmp_path: Path, sealer: Sealer) ->
     lambda text: text.replace('编号: "', '编号: "\\u0041', 1),  # an escape in a clear value
     lambda text: text + "姓名: 张三\n",  # a clear value after the sops: block
     lambda text: text.replace("\nsops:\n", "\n# 备注\nsops:\n", 1),  # a comment
+    # a character libyaml refuses, in the quoted text of the block and of a clear value
+    lambda text: text.replace('unencrypted_regex: "^(', 'unencrypted_regex: "^(\ufffe', 1),
+    lambda text: text.replace('编号: "', '编号: "\uffff', 1),
 ])
 def test_hand_altered_records_go_to_the_parser(tmp_path: Path, sealer: Sealer, alter) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "r.yaml"
