@@ -246,3 +246,29 @@ def test_a_past_version_is_protected_and_the_current_one_read_once(repo: Path, m
     monkeypatch.setattr(leak, "_past_records", counted)
     secrets = leak.secrets_of(repo)
     assert {"18710095656", "18710095657"} <= set(secrets.numbers) and read == [1]  # the old version only
+
+
+def test_workbooks_planted_under_generated_in_the_sources_are_never_published(repo: Path, tmp_path: Path) -> None:
+    """A maintainer who commits docs/generated/releases/… (a workbook with a formula, a "release" listing names)
+    does not get it read early and trusted: the build makes generated/ anew from the records, so only the
+    release files pingan writes are published, and they are neutral."""
+    import xlsxwriter
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for part in site.SOURCE_PARTS:
+        src = PROJECT / part
+        (shutil.copytree(src, sources / part) if src.is_dir() else shutil.copy(src, sources / part))
+    planted = sources / "docs/generated/releases"
+    planted.mkdir(parents=True, exist_ok=True)
+    for name in ("2014Q4.xlsx", "名单.xlsx"):
+        book = xlsxwriter.Workbook(str(planted / name))
+        book.add_worksheet().write_string(0, 0, "=HYPERLINK(\"http://x\",\"王建国 13812345678\")")
+        book.close()
+    out = tmp_path / "out"
+    site.build(repo, out, sources, today=date.fromisoformat(TODAY))
+    published = sorted(p.name for p in (out / "generated/releases").glob("*.xlsx"))
+    assert "名单.xlsx" not in published
+    assert site.unpublishable(out) == []  # read again from scratch: every published workbook is neutral
+    for path in (out / "generated/releases").glob("*.xlsx"):
+        assert path.read_bytes() != (planted / "2014Q4.xlsx").read_bytes()
